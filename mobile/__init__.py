@@ -1,0 +1,1 @@
+"""The Kivy client (built in a later issue)."""
