@@ -26,6 +26,7 @@ Prints one JSON object on stdout; progress goes to stderr. Needs no network::
     .venv/bin/python bench/goals.py --postgres      # throwaway cluster (tests/pgcluster.py)
     .venv/bin/python bench/goals.py --database-url postgresql://user@host/db
     .venv/bin/python bench/goals.py --profile       # also cProfile subtree and search
+    .venv/bin/python bench/goals.py --gc-freeze     # reads without full GC passes over the app
 """
 
 from __future__ import annotations
@@ -822,6 +823,8 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     big_id, big_descendants = gen.big_id, gen.big_descendants
     del gen, package, report
     gc.collect()
+    if args.gc_freeze:  # as a pre-forking server may do: long-lived objects out of the GC's way
+        gc.freeze()
 
     def subtree(session: Session) -> list[uuid.UUID]:
         return descendant_ids(session, big_id)
@@ -928,6 +931,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--subtree-reps", type=int, default=500)
     parser.add_argument("--search-rounds", type=int, default=2, help="timed passes over queries")
     parser.add_argument("--export-runs", type=int, default=3, help="export runs (median kept)")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() before the timed reads (shows how much of the tail is full GC passes)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile subtree and search")
     parser.add_argument("--profile-top", type=int, default=30)
     args = parser.parse_args(argv)

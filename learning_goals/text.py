@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -73,13 +73,21 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.casefold()))
 
 
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str:
+    return fold(stem(word))
+
+
 def index_terms(text: str) -> set[str]:
     """The terms a text is indexed under (stopwords left out)."""
-    return {fold(stem(w)) for w in words(text) if w not in STOPWORDS and fold(stem(w))}
+    terms = {_term(w) for w in words(text) if w not in STOPWORDS}
+    terms.discard("")
+    return terms
 
 
 def weighted_terms(fields: Iterable[tuple[str | None, int]]) -> dict[str, int]:

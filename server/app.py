@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     app.config.from_mapping(settings_from_env())
     if config:
         app.config.from_mapping(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Danish text stays readable
     register_settings(app)
     register_extensions(app)
     register_error_handlers(app)

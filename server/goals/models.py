@@ -117,7 +117,11 @@ class GoalTermRow(db.Model):  # type: ignore[name-defined,misc]
     )
     weight: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_goal_terms_goal", "goal_id"),)
+    __table_args__ = (
+        Index("ix_goal_terms_goal", "goal_id"),
+        # covers the search's range scan: term → goal and weight without touching the table
+        Index("ix_goal_terms_covering", "term", "goal_id", "weight"),
+    )
 
 
 def row_dict(row: Any) -> dict[str, Any]:

@@ -167,72 +167,81 @@ def search_goals(
     the sum of the best weight per word. An empty query lists goals in tree order.
     """
     alternatives = query_words(text)
-    filters: list[ColumnElement[bool]] = []
+    frameworks = None
     if subject:
-        filters.append(
-            GoalRow.framework_id.in_(
-                select(FrameworkRow.id).where(
-                    func.lower(FrameworkRow.subject) == subject.casefold()
-                )
-            )
+        frameworks = select(FrameworkRow.id).where(
+            func.lower(FrameworkRow.subject) == subject.casefold()
         )
+    if framework_id is not None:
+        frameworks = (
+            select(FrameworkRow.id).where(FrameworkRow.id == framework_id)
+            if frameworks is None
+            else frameworks.where(FrameworkRow.id == framework_id)
+        )
+    filters: list[ColumnElement[bool]] = []
+    if frameworks is not None:
+        filters.append(GoalRow.framework_id.in_(frameworks))
     if grade is not None:
         filters.append(and_(GoalRow.grade_min <= grade, GoalRow.grade_max >= grade))
-    if framework_id is not None:
-        filters.append(GoalRow.framework_id == framework_id)
     if kinds:
         filters.append(GoalRow.kind.in_(list(kinds)))
+    total = func.count().over().label("total")  # the count rides along with the page
+    order = (GoalRow.depth, GoalRow.sort_key, GoalRow.id)
 
-    columns = (GoalRow, FrameworkRow.title, FrameworkRow.subject)
     if not alternatives:
-        query = (
-            select(*columns, literal(0).label("score"))
-            .join(FrameworkRow, FrameworkRow.id == GoalRow.framework_id)
-            .where(*filters)
-        )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.execute(
-            query.order_by(FrameworkRow.subject, FrameworkRow.id, GoalRow.sort_key)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return Page([tuple(r) for r in rows], total, limit, offset)
-
-    per_word = []
-    for index, prefixes in enumerate(alternatives):
-        ranges = [
-            and_(GoalTermRow.term >= prefix, GoalTermRow.term < prefix + PREFIX_END)
-            for prefix in sorted(prefixes)
-        ]
-        per_word.append(
-            select(
-                GoalTermRow.goal_id.label("goal_id"),
-                literal(index).label("word"),
-                func.max(GoalTermRow.weight).label("weight"),
+        score: Any = literal(0)
+        ranked = select(GoalRow.id, score.label("score"), total).where(*filters)
+        ranked = ranked.order_by(GoalRow.framework_id, *order)
+    else:
+        per_word = []
+        for index, prefixes in enumerate(alternatives):
+            ranges = [
+                and_(GoalTermRow.term >= prefix, GoalTermRow.term < prefix + PREFIX_END)
+                for prefix in sorted(prefixes)
+            ]
+            word = (
+                select(
+                    GoalTermRow.goal_id.label("goal_id"),
+                    literal(index).label("word"),
+                    func.max(GoalTermRow.weight).label("weight"),
+                )
+                .where(or_(*ranges))
+                .group_by(GoalTermRow.goal_id)
             )
-            .where(or_(*ranges))
-            .group_by(GoalTermRow.goal_id)
+            per_word.append(word)
+        hits = union_all(*per_word).subquery()
+        matched = (
+            select(hits.c.goal_id, func.sum(hits.c.weight).label("score"))
+            .group_by(hits.c.goal_id)
+            .having(func.count(hits.c.word) == len(alternatives))
+            .subquery()
         )
-    hits = union_all(*per_word).subquery()
-    matched = (
-        select(hits.c.goal_id, func.sum(hits.c.weight).label("score"))
-        .group_by(hits.c.goal_id)
-        .having(func.count(hits.c.word) == len(alternatives))
-        .subquery()
-    )
-    query = (
-        select(*columns, matched.c.score)
-        .join(matched, matched.c.goal_id == GoalRow.id)
-        .join(FrameworkRow, FrameworkRow.id == GoalRow.framework_id)
-        .where(*filters)
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        score = matched.c.score
+        ranked = (
+            select(GoalRow.id, score.label("score"), total)
+            .join(matched, matched.c.goal_id == GoalRow.id)
+            .where(*filters)
+            .order_by(score.desc(), *order)
+        )
+    # Rank narrow rows first; only the page's rows are then read whole.
+    page = ranked.limit(limit).offset(offset).subquery()
     rows = session.execute(
-        query.order_by(matched.c.score.desc(), GoalRow.depth, GoalRow.sort_key, GoalRow.id)
-        .limit(limit)
-        .offset(offset)
+        select(GoalRow, FrameworkRow.title, FrameworkRow.subject, page.c.score, page.c.total)
+        .join(page, page.c.id == GoalRow.id)
+        .join(FrameworkRow, FrameworkRow.id == GoalRow.framework_id)
+        .order_by(
+            page.c.score.desc(),
+            *((FrameworkRow.subject, GoalRow.framework_id) if not alternatives else ()),
+            *order,
+        )
     ).all()
-    return Page([tuple(r) for r in rows], total, limit, offset)
+    if rows:
+        count = int(rows[0].total)
+    elif offset:  # past the end: the window saw no rows, so count separately
+        count = session.scalar(select(func.count()).select_from(ranked.subquery())) or 0
+    else:
+        count = 0
+    return Page([tuple(r)[:4] for r in rows], count, limit, offset)
 
 
 def load_package(session: Session, framework_id: uuid.UUID) -> FrameworkPackage:

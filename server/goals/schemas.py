@@ -8,6 +8,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE
 
 from learning_goals.model import GoalKind
+from server.validation import Text
 
 MAX_OFFSET = 100_000
 
@@ -18,7 +19,7 @@ class StrictQuery(Schema):
 
 
 class FrameworkQuery(StrictQuery):
-    subject = String(validate=Length(1, 100), metadata={"example": "Matematik"})
+    subject = Text(validate=Length(1, 100), metadata={"example": "Matematik"})
     grade = Integer(validate=Range(0, 10), metadata={"description": "0 = børnehaveklasse"})
     limit = Integer(load_default=50, validate=Range(1, 200))
     offset = Integer(load_default=0, validate=Range(0, MAX_OFFSET))
@@ -32,12 +33,12 @@ class TreeQuery(StrictQuery):
 
 
 class GoalSearchQuery(StrictQuery):
-    q = String(
+    q = Text(
         load_default="",
         validate=Length(0, 200),
         metadata={"description": "Danish text; stems, prefixes and ae/oe/aa for æ/ø/å match"},
     )
-    subject = String(validate=Length(1, 100))
+    subject = Text(validate=Length(1, 100))
     grade = Integer(validate=Range(0, 10))
     framework_id = UUID()
     kind = String(validate=OneOf([k.value for k in GoalKind]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -186,6 +187,25 @@ def test_goal_search_on_faelles_maal(client: FlaskClient, shipped: list[Framewor
     assert all(h["subject"] == "Dansk" for h in danish["items"])
 
 
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ('"brøk"', ["A6.1"]),
+        ("brøk*", ["A6.1"]),
+        ("(brøk)", ["A6.1"]),
+        ("q:brøk", []),  # every word must match, and no goal has a word starting with "q"
+        ("brøk' OR 1=1", []),
+        ("%", ["A", "A6", "A6.1", "A6.2"]),  # no words at all: the list, not an SQL wildcard
+        ("_", ["A", "A6", "A6.1", "A6.2"]),
+    ],
+)
+def test_odd_search_input_is_just_text(
+    client: FlaskClient, brok: FrameworkPackage, query: str, codes: list[str]
+) -> None:
+    body = get_json(client, "/api/v1/goals?" + urlencode({"q": query}))
+    assert [hit["goal"]["human_code"] for hit in body["items"]] == codes
+
+
 def test_empty_search_lists_goals_with_paging(client: FlaskClient, brok: FrameworkPackage) -> None:
     first = get_json(client, "/api/v1/goals?limit=3")
     assert first["total"] == 4
@@ -204,6 +224,8 @@ def test_empty_search_lists_goals_with_paging(client: FlaskClient, brok: Framewo
         ("/api/v1/frameworks?colour=blue", 422, "validation_error"),
         ("/api/v1/goals?q=" + "x" * 201, 422, "validation_error"),
         ("/api/v1/goals?framework_id=not-a-uuid", 422, "validation_error"),
+        ("/api/v1/goals?subject=%00", 422, "validation_error"),
+        ("/api/v1/goals?q=br%C3%B8k%00", 422, "validation_error"),
         (f"/api/v1/goals/{uuid.UUID(int=1)}", 404, "goal_not_found"),
         (f"/api/v1/frameworks/{uuid.UUID(int=1)}", 404, "framework_not_found"),
         ("/api/v1/goals/not-a-uuid", 404, "not_found"),

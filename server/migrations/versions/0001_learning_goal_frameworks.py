@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 08:49:13.512883
+Create Date: 2026-12-01 09:02:56.097969
 
 """
 from typing import Sequence, Union
@@ -87,6 +87,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('term', 'goal_id', name=op.f('pk_goal_terms'))
     )
     with op.batch_alter_table('goal_terms', schema=None) as batch_op:
+        batch_op.create_index('ix_goal_terms_covering', ['term', 'goal_id', 'weight'], unique=False)
         batch_op.create_index(batch_op.f('ix_goal_terms_framework_id'), ['framework_id'], unique=False)
         batch_op.create_index('ix_goal_terms_goal', ['goal_id'], unique=False)
 
@@ -135,6 +136,7 @@ def downgrade() -> None:
     with op.batch_alter_table('goal_terms', schema=None) as batch_op:
         batch_op.drop_index('ix_goal_terms_goal')
         batch_op.drop_index(batch_op.f('ix_goal_terms_framework_id'))
+        batch_op.drop_index('ix_goal_terms_covering')
 
     op.drop_table('goal_terms')
     with op.batch_alter_table('goal_closure', schema=None) as batch_op:
