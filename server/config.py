@@ -36,12 +36,53 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
             raise ConfigurationError("SECRET_KEY must be set when SKOLEHYLDE_ENV=production")
         secret = secrets.token_urlsafe(32)  # development: a fresh key per process is enough
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir(env) / 'skolehylde.db'}"
+    identity_backend = env.get("IDENTITY_BACKEND", "local")
+    if identity_backend not in {"local", "oidc"}:
+        raise ConfigurationError(
+            f"IDENTITY_BACKEND must be local or oidc, not {identity_backend!r}"
+        )
+    redis_url = env.get("REDIS_URL")
     return {
         "SKOLEHYLDE_ENV": mode,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "VAR_DIR": str(var_dir(env)),
+        # Pairwise pseudonyms per publisher (see server/identity/pseudonyms.py).
+        "PSEUDONYM_KEY": _secret(env, mode, "PSEUDONYM_KEY"),
+        # OAuth/OIDC signing keys: a JSON list of private JWKs, newest (active) first. Older
+        # keys stay in the JWKS during a rollover. Development generates one under var/.
+        "OAUTH_SIGNING_KEYS": _required_in_production(env, mode, "OAUTH_SIGNING_KEYS"),
+        "IDENTITY_BACKEND": identity_backend,
+        "SCHOOL_IDP_ISSUER": env.get("SCHOOL_IDP_ISSUER"),
+        "SCHOOL_IDP_CLIENT_ID": env.get("SCHOOL_IDP_CLIENT_ID"),
+        "SCHOOL_IDP_CLIENT_SECRET": env.get("SCHOOL_IDP_CLIENT_SECRET"),
+        # Rate limits: in-process by default, shared across workers through Redis when set.
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
     }
+
+
+def _required_in_production(env: Mapping[str, str], mode: str, name: str) -> str | None:
+    value = env.get(name)
+    if not value and mode == "production":
+        raise ConfigurationError(f"{name} must be set when SKOLEHYLDE_ENV=production")
+    return value or None
+
+
+def _secret(env: Mapping[str, str], mode: str, name: str) -> str:
+    """A secret from the environment; in development a random one kept under var/secrets/."""
+    value = _required_in_production(env, mode, name)
+    if value:
+        return value
+    path = var_dir(env) / "secrets" / name.lower()
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
 
 
 def normalise_database_url(url: str) -> str:

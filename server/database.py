@@ -21,13 +21,18 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(app: Flask, revision: str = "head") -> None:
-    """Bring the app's database to ``revision`` (creating it if it is empty)."""
+    """Bring the app's database to ``revision`` (creating it if it is empty), then bring the
+    reference data (municipalities) up to date."""
     with app.app_context():
         engine = db.engine
         with engine.begin() as connection:
-            config = alembic_config(str(engine.url))
+            config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+        if revision == "head":
+            from server.organisations.reference import sync_reference_data
+
+            sync_reference_data(db.session())
 
 
 def current_revision(app: Flask) -> str | None:

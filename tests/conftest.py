@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from server.app import create_app
 from server.extensions import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Development secrets the app keeps under var/ go to a scratch folder, not the work tree.
+os.environ["SKOLEHYLDE_VAR_DIR"] = tempfile.mkdtemp(prefix="skolehylde-test-var-")
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE_URL = "http://skolehylde.test"

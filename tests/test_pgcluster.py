@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import conftest
+import pytest
 from pgcluster import PostgresCluster, PostgresUnavailable
 
 
@@ -24,5 +23,5 @@ def test_missing_component_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_component_skips_off_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(conftest, "IN_CI", False)
-    with pytest.raises(pytest.skip.Exception, match="^x$"):
+    with pytest.raises(pytest.skip.Exception, match=r"^x$"):
         conftest.missing_component("x")

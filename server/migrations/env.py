@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import server.goals.models  # noqa: F401  (register the tables on the metadata)
+# Register every table on the metadata.
+import server.goals.models
+import server.identity.models
+import server.oauth.models
+import server.organisations.models  # noqa: F401
 from server.extensions import db
 
 config = context.config

@@ -1,0 +1,1 @@
+"""OAuth 2 / OpenID Connect authorization server (Authlib)."""

@@ -1,0 +1,1 @@
+"""OAuth tables (written in the identity issue)."""

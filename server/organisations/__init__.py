@@ -1,0 +1,1 @@
+"""Municipalities, schools, classes, publishers, users and their roles."""

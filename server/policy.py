@@ -1,0 +1,100 @@
+"""Authorization in one place: may this principal do this action on an object of this tenant?
+
+Every object endpoint loads its object, builds the object's ``Tenant`` and calls
+``authorize(principal, action, tenant)`` before doing anything else. The answer:
+
+- no principal → 401;
+- the principal has no tie at all to the object's tenant → 404, the same answer as for an id
+  that does not exist, so ids of other schools or publishers leak nothing;
+- a tie, but not one the action allows (a pupil asking to import the school's roster) → 403.
+
+Rules are data (``ACTIONS``): each action lists the relations that allow it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from server.errors import ApiError, NotFound
+from server.identity.principal import Principal
+
+
+class Unauthenticated(ApiError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """Where an object lives. Set what applies: a class has its school and municipality."""
+
+    municipality_code: str | None = None
+    school_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    class_id: uuid.UUID | None = None
+    publisher_id: uuid.UUID | None = None
+    #: the user an object is about (a user record, a badge)
+    user_id: uuid.UUID | None = None
+
+
+STAFF = ("teacher", "school_leader")
+
+Relation = Callable[[Principal, Tenant], bool]
+
+RELATIONS: dict[str, Relation] = {
+    "platform_admin": lambda p, t: p.is_platform_admin,
+    "self": lambda p, t: p.user_id is not None and p.user_id == t.user_id,
+    "school_leader": lambda p, t: bool(p.schools("school_leader") & t.school_ids),
+    "school_staff": lambda p, t: bool(p.schools(*STAFF) & t.school_ids),
+    "school_member": lambda p, t: bool(p.schools() & t.school_ids),
+    "class_pupil": lambda p, t: t.class_id is not None and t.class_id in p.classes("pupil"),
+    "municipal_buyer": lambda p, t: (
+        t.municipality_code is not None
+        and t.municipality_code in p.municipalities("municipal_buyer")
+    ),
+    "publisher_admin": lambda p, t: (
+        t.publisher_id is not None and t.publisher_id in p.publishers("publisher_admin")
+    ),
+}
+
+#: action → the relations that allow it
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "municipality.read": ("platform_admin", "municipal_buyer"),
+    "municipality.manage": ("platform_admin", "municipal_buyer"),
+    "school.read": ("platform_admin", "municipal_buyer", "school_member"),
+    "school.manage": ("platform_admin", "municipal_buyer", "school_leader"),
+    "class.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "class.badges": ("platform_admin", "school_staff"),
+    "user.read": ("platform_admin", "self", "school_staff"),
+    "user.manage_roles": ("platform_admin", "school_leader"),
+    "user.badges": ("platform_admin", "school_staff"),
+    "publisher.read": ("platform_admin", "publisher_admin"),
+    "publisher.manage": ("platform_admin", "publisher_admin"),
+    "audit.read": ("platform_admin", "school_leader", "municipal_buyer"),
+}
+
+#: relations that count as "a tie to the tenant" (403 rather than 404 when denied)
+_TIES = ("platform_admin", "self", "school_member", "class_pupil", "municipal_buyer",
+         "publisher_admin")  # fmt: skip
+
+
+def allowed(principal: Principal, action: str, tenant: Tenant) -> bool:
+    relations = ACTIONS[action]  # an unknown action is a programming error: KeyError
+    return any(RELATIONS[name](principal, tenant) for name in relations)
+
+
+def authorize(principal: Principal | None, action: str, tenant: Tenant, *, what: str) -> None:
+    """Raise 401/403/404 unless ``principal`` may do ``action`` on ``what`` in ``tenant``."""
+    if principal is None or (principal.user_id is None and principal.client_id is None):
+        raise Unauthenticated("Sign in first.")
+    if allowed(principal, action, tenant):
+        return
+    if any(RELATIONS[name](principal, tenant) for name in _TIES):
+        raise Forbidden(f"Your role does not allow this on the {what}.")
+    raise NotFound(f"No {what} with that id.", code=f"{what.replace(' ', '_')}_not_found")
