@@ -17,6 +17,7 @@ from server import health
 from server.config import settings_from_env
 from server.errors import case_error_body, register_error_handlers
 from server.extensions import db
+from server.ratelimit import limiter
 
 DOCS_STATIC = "/api/docs/static"
 
@@ -66,6 +67,7 @@ def register_settings(app: APIFlask) -> None:
 
 def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
+    limiter.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -80,11 +82,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
+    from server import oauth
     from server.goals import case_views, views
+    from server.identity import federated
+    from server.organisations import views as organisation_views
 
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(case_views.bp)
+    oauth.init_app(app)  # authorization server, sign-in pages, bearer tokens
+    federated.init_app(app)  # the school's identity provider (IDENTITY_BACKEND=oidc)
+    organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
 
 
 def register_docs(app: APIFlask) -> None:
