@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from pgcluster import PostgresCluster, PostgresUnavailable
 from sqlalchemy.orm import Session
 
+from pgcluster import PostgresCluster, PostgresUnavailable
 from server import database
 from server.app import create_app
 from server.extensions import db
