@@ -1,20 +1,169 @@
-"""Demo data for ``make run``: everything a newcomer needs to see the marketplace work."""
+"""Demo data for ``make run``: everything a newcomer needs to see the marketplace work.
+
+Loading is idempotent (run it again and it refreshes in place). The demo accounts have one
+shared, published password, so ``skolehylde demo`` refuses to run in production.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_goals.faelles_maal import load_shipped_frameworks
 from server.goals.operations import import_package
+from server.identity.passwords import set_password
+from server.organisations.models import (
+    MembershipRow,
+    PublisherRow,
+    SchoolClassRow,
+    SchoolRow,
+    UserRow,
+)
+
+DEMO_PASSWORD = "skolehylde-demo"  # noqa: S105 - published on purpose; demo refuses production
+DEMO_NAMESPACE = uuid.UUID("0d3b7a52-7a0e-5bd2-9e55-64656d6f2121")
+SCHOOL_YEAR = "2026/27"
 
 
-def load_demo(session: Session) -> Iterator[str]:
+class DemoRefused(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    name: str
+    role: str
+    school: str | None = None  # institution number
+    class_name: str | None = None
+    municipality: str | None = None
+    publisher_cvr: str | None = None
+    email: str | None = None
+
+
+# Fictional schools in real municipalities (Aarhus 751, Odense 461).
+SCHOOLS = [
+    ("990001", "Bakkeskolen (demo)", "751"),
+    ("990002", "Fjordskolen (demo)", "461"),
+]
+CLASSES = [("990001", "1.A", 1), ("990001", "4.B", 4), ("990001", "7.C", 7), ("990002", "5.A", 5)]
+PUBLISHERS = [("Forlaget Lærkereden (demo)", "10000009", "kontakt@laerkereden.invalid")]
+USERS = [
+    DemoUser("laerer", "Lise Lærer", "teacher", "990001", email="lise@bakkeskolen.invalid"),
+    DemoUser("leder", "Lars Leder", "school_leader", "990001", email="lars@bakkeskolen.invalid"),
+    DemoUser("elev", "Emil", "pupil", "990001", "4.B"),
+    DemoUser("elev2", "Sofie", "pupil", "990001", "4.B"),
+    DemoUser("elev3", "Noah", "pupil", "990001", "1.A"),
+    DemoUser("indkoeber", "Ida Indkøber", "municipal_buyer", municipality="751",
+             email="ida@aarhus.invalid"),
+    DemoUser("forlag", "Frida Forlag", "publisher_admin", publisher_cvr="10000009",
+             email="frida@laerkereden.invalid"),
+    DemoUser("admin", "Platform Admin", "platform_admin", email="admin@skolehylde.invalid"),
+]  # fmt: skip
+
+
+def demo_id(*parts: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, "/".join(parts))
+
+
+def load_demo(session: Session, *, environment: str = "development") -> Iterator[str]:
     """Load (or refresh in place) the demo data, yielding one line per step."""
+    if environment == "production":
+        raise DemoRefused("the demo accounts share a published password: not in production")
     for package in load_shipped_frameworks():
         report = import_package(session, package)
         yield (
             f"{'loaded' if report.created else 'refreshed'} {report.title}:"
             f" {report.items} goals, {len(package.framework.gaps)} known gaps"
         )
+    yield from _organisations(session)
+
+
+def _organisations(session: Session) -> Iterator[str]:
+    now = datetime.now(UTC)
+    schools: dict[str, SchoolRow] = {}
+    for number, name, municipality in SCHOOLS:
+        school = session.scalar(select(SchoolRow).where(SchoolRow.institution_number == number))
+        if school is None:
+            school = SchoolRow(
+                id=demo_id("school", number),
+                institution_number=number,
+                name=name,
+                municipality_code=municipality,
+                school_year=SCHOOL_YEAR,
+            )
+            session.add(school)
+        schools[number] = school
+    session.flush()
+    classes: dict[tuple[str, str], SchoolClassRow] = {}
+    for number, class_name, grade in CLASSES:
+        school = schools[number]
+        row = session.scalar(
+            select(SchoolClassRow).where(
+                SchoolClassRow.school_id == school.id, SchoolClassRow.name == class_name
+            )
+        )
+        if row is None:
+            row = SchoolClassRow(
+                id=demo_id("class", number, class_name),
+                school_id=school.id,
+                name=class_name,
+                grade=grade,
+                school_year=school.school_year,
+            )
+            session.add(row)
+        classes[(number, class_name)] = row
+    publishers: dict[str, PublisherRow] = {}
+    for name, cvr, email in PUBLISHERS:
+        publisher = session.scalar(select(PublisherRow).where(PublisherRow.cvr == cvr))
+        if publisher is None:
+            publisher = PublisherRow(
+                id=demo_id("publisher", cvr), name=name, cvr=cvr, contact_email=email
+            )
+            session.add(publisher)
+        publishers[cvr] = publisher
+    session.flush()
+    for spec in USERS:
+        user = session.scalar(select(UserRow).where(UserRow.username == spec.username))
+        if user is None:
+            user = UserRow(
+                id=demo_id("user", spec.username),
+                display_name=spec.name,
+                email=spec.email,
+                username=spec.username,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(user)
+            session.flush()
+        school = schools[spec.school] if spec.school else None
+        school_class = (
+            classes[(spec.school, spec.class_name)] if spec.class_name and spec.school else None
+        )
+        membership_id = demo_id("membership", spec.username, spec.role)
+        if session.get(MembershipRow, membership_id) is None:
+            session.add(
+                MembershipRow(
+                    id=membership_id,
+                    user_id=user.id,
+                    role=spec.role,
+                    school_id=school.id if school else None,
+                    class_id=school_class.id if school_class else None,
+                    municipality_code=spec.municipality,
+                    publisher_id=publishers[spec.publisher_cvr].id if spec.publisher_cvr else None,
+                    active=True,
+                )
+            )
+        set_password(session, user, DEMO_PASSWORD)
+    session.commit()
+    yield f"demo schools: {', '.join(name for _, name, _ in SCHOOLS)}"
+    yield (
+        f"demo accounts (password '{DEMO_PASSWORD}'): "
+        + ", ".join(f"{u.username} ({u.role})" for u in USERS)
+    )

@@ -143,3 +143,24 @@ def test_db_upgrade_on_an_empty_sqlite_file(
     result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output.strip().endswith("database at 0002")
+
+
+def test_demo_refuses_production(
+    cli: CliRunner, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("SECRET_KEY", "PSEUDONYM_KEY", "OAUTH_SIGNING_KEYS"):
+        monkeypatch.setenv(name, "set-for-this-test")
+    monkeypatch.setenv("SKOLEHYLDE_ENV", "production")
+    result = run(cli, "demo")
+    assert result.exit_code == 1
+    assert "not in production" in result.output
+    assert counts(session) == (0, 0, 0)
+
+
+def test_demo_accounts_can_sign_in(cli: CliRunner, session: Session) -> None:
+    from server.demo import DEMO_PASSWORD
+    from server.identity.passwords import SignInResult, authenticate
+
+    run(cli, "demo")
+    for username in ("laerer", "elev", "indkoeber", "admin"):
+        assert authenticate(session, username, DEMO_PASSWORD).result is SignInResult.OK
