@@ -75,11 +75,15 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @main.command()
 @with_appcontext
 def demo() -> None:
-    """Load the demo data (the shipped Fælles Mål frameworks). Safe to run again."""
-    from server.demo import load_demo
+    """Load the demo data (Fælles Mål, demo schools and accounts). Safe to run again."""
+    from server.demo import DemoRefused, load_demo
 
-    for line in load_demo(db.session()):
-        click.echo(line)
+    try:
+        for line in load_demo(db.session(), environment=current_app.config["SKOLEHYLDE_ENV"]):
+            click.echo(line)
+    except DemoRefused as refused:
+        click.echo(f"error: {refused}", err=True)
+        sys.exit(1)
 
 
 @main.group(name="db")
