@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apiflask import APIFlask
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -145,14 +146,11 @@ def test_db_upgrade_on_an_empty_sqlite_file(
     assert result.output.strip().endswith("database at 0002")
 
 
-def test_demo_refuses_production(
-    cli: CliRunner, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("SECRET_KEY", "PSEUDONYM_KEY", "OAUTH_SIGNING_KEYS"):
-        monkeypatch.setenv(name, "set-for-this-test")
-    monkeypatch.setenv("SKOLEHYLDE_ENV", "production")
+def test_demo_refuses_production(cli: CliRunner, app: APIFlask, session: Session) -> None:
+    # The CLI runs inside the test app's context here, so its config is the one to change.
+    app.config["SKOLEHYLDE_ENV"] = "production"
     result = run(cli, "demo")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "not in production" in result.output
     assert counts(session) == (0, 0, 0)
 
