@@ -38,4 +38,19 @@ def client_key() -> str:
     return f"client:{client_id or '-'}"
 
 
-limiter = Limiter(key_func=principal_key, default_limits=[], headers_enabled=True)
+def _anonymous() -> bool:
+    """Public reads (goals, the CASE provider) are not limited per caller: a whole school
+    arrives from one address, and these answers are the same for everyone."""
+    return current_principal() is None
+
+
+#: Every signed-in caller (a user or an integration) gets its own budget of API calls;
+#: sign-in and token endpoints add tighter limits of their own.
+API_LIMIT = "1200 per minute"
+
+limiter = Limiter(
+    key_func=principal_key,
+    default_limits=[API_LIMIT],
+    default_limits_exempt_when=_anonymous,
+    headers_enabled=True,
+)
