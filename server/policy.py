@@ -77,6 +77,15 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "publisher.read": ("platform_admin", "publisher_admin"),
     "publisher.manage": ("platform_admin", "publisher_admin"),
     "audit.read": ("platform_admin", "school_leader", "municipal_buyer"),
+    # organisations (issue 3): creating objects with no tenant of their own yet, seeing
+    # pupils' names, and who may grant (or take away) which kind of role
+    "school.create": ("platform_admin", "municipal_buyer"),
+    "publisher.create": ("platform_admin",),
+    "class.read_pupils": ("school_staff",),
+    "role.grant_school": ("platform_admin", "school_leader"),
+    "role.grant_municipal": ("platform_admin",),
+    "role.grant_publisher": ("platform_admin",),
+    "role.grant_platform": ("platform_admin",),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)

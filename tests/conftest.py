@@ -12,8 +12,9 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apiflask import APIFlask
@@ -118,3 +119,13 @@ def client(app: APIFlask) -> FlaskClient:
 @pytest.fixture
 def session(app: APIFlask) -> Session:
     return db.session  # type: ignore[return-value]
+
+
+@pytest.fixture
+def token_for(session: Session) -> Callable[[Any], str]:
+    """A real access token (our OAuth code, first-party app client) for a user row."""
+    from server.oauth import ensure_default_clients
+    from server.oauth.tokens import issue_access_token
+
+    ensure_default_clients(session)
+    return lambda user: issue_access_token(session, user.id)

@@ -24,6 +24,10 @@ NOT_JSON = {
     "/api/docs/static/<path:filename>",
     "/static/<path:filename>",
     "/docs/oauth2-redirect",
+    # HTML pages of the sign-in flow (a browser's, not an API client's)
+    "/oauth/authorize",
+    "/login",
+    "/logout",
 }
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-01 09:11:00.910019
+Create Date: 2026-12-01 09:39:57.312840
 
 """
 from typing import Sequence, Union
@@ -81,6 +81,24 @@ def upgrade() -> None:
     with op.batch_alter_table('badges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_badges_user_id'), ['user_id'], unique=False)
 
+    op.create_table('oauth_clients',
+    sa.Column('client_id', sa.String(length=100), nullable=False),
+    sa.Column('client_secret_hash', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('token_endpoint_auth_method', sa.String(length=40), nullable=False),
+    sa.Column('redirect_uris', sa.JSON(), nullable=False),
+    sa.Column('grant_types', sa.JSON(), nullable=False),
+    sa.Column('response_types', sa.JSON(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('publisher_id', sa.Uuid(), nullable=True),
+    sa.Column('first_party', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['publisher_id'], ['publishers.id'], name=op.f('fk_oauth_clients_publisher_id_publishers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_oauth_clients'))
+    )
+    with op.batch_alter_table('oauth_clients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_clients_publisher_id'), ['publisher_id'], unique=False)
+
     op.create_table('password_credentials',
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
@@ -114,6 +132,59 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_identities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_identities_user_id'), ['user_id'], unique=False)
+
+    op.create_table('oauth_authorization_codes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('client_id', sa.String(length=100), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('redirect_uri', sa.Text(), nullable=True),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('nonce', sa.String(length=255), nullable=True),
+    sa.Column('code_challenge', sa.String(length=128), nullable=True),
+    sa.Column('code_challenge_method', sa.String(length=10), nullable=True),
+    sa.Column('auth_time', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['oauth_clients.client_id'], name=op.f('fk_oauth_authorization_codes_client_id_oauth_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oauth_authorization_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_authorization_codes')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_oauth_authorization_codes_code_hash'))
+    )
+    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_authorization_codes_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_authorization_codes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('oauth_tokens',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('client_id', sa.String(length=100), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('publisher_id', sa.Uuid(), nullable=True),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('authorization_code_id', sa.Uuid(), nullable=True),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('method', sa.String(length=30), nullable=False),
+    sa.Column('access_token_hash', sa.String(length=64), nullable=False),
+    sa.Column('refresh_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('access_expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('refresh_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('access_revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refresh_revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refresh_rotated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['oauth_clients.client_id'], name=op.f('fk_oauth_tokens_client_id_oauth_clients'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_oauth_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oauth_tokens')),
+    sa.UniqueConstraint('access_token_hash', name=op.f('uq_oauth_tokens_access_token_hash')),
+    sa.UniqueConstraint('refresh_token_hash', name=op.f('uq_oauth_tokens_refresh_token_hash'))
+    )
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_authorization_code_id'), ['authorization_code_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_family_id'), ['family_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_oauth_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('school_classes',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -172,6 +243,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_school_classes_school_id'))
 
     op.drop_table('school_classes')
+    with op.batch_alter_table('oauth_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_family_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_client_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_tokens_authorization_code_id'))
+
+    op.drop_table('oauth_tokens')
+    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_authorization_codes_user_id'))
+        batch_op.drop_index(batch_op.f('ix_oauth_authorization_codes_client_id'))
+
+    op.drop_table('oauth_authorization_codes')
     with op.batch_alter_table('user_identities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_identities_user_id'))
 
@@ -181,6 +264,10 @@ def downgrade() -> None:
 
     op.drop_table('schools')
     op.drop_table('password_credentials')
+    with op.batch_alter_table('oauth_clients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_oauth_clients_publisher_id'))
+
+    op.drop_table('oauth_clients')
     with op.batch_alter_table('badges', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_badges_user_id'))
 

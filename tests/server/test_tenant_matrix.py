@@ -1,0 +1,162 @@
+"""The tenant/role matrix, built from the OpenAPI document.
+
+Every protected object endpoint (an operation with ``bearerAuth`` security and a path
+parameter) is tried with every role, each held in tenant A, against an object of tenant B:
+the answer must be 403 or 404, and nothing may change. Without a token it must be 401. A new
+endpoint joins automatically; a path parameter this file cannot make an object for fails
+the test, so nobody can add an object endpoint without it being checked.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from apiflask import APIFlask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factories import make_class, make_publisher, make_school, make_user
+from server.app import create_app
+from server.identity.models import BadgeRow
+from server.organisations.models import MembershipRow, SchoolClassRow, SchoolRow, UserRow
+
+# platform_admin is left out on purpose: it has no tenant, so nothing is foreign to it.
+PATH_PARAM = re.compile(r"{([a-z_]+)}")
+
+
+def _document() -> dict[str, Any]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "spec-only"})
+    return app.test_client().get("/api/openapi.json").get_json()
+
+
+DOCUMENT = _document()
+
+
+def protected_object_operations() -> list[tuple[str, str]]:
+    found = []
+    for path, operations in DOCUMENT["paths"].items():
+        if not PATH_PARAM.search(path):
+            continue
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"} and operation.get("security"):
+                found.append((method, path))
+    return sorted(found)
+
+
+OPERATIONS = protected_object_operations()
+
+
+@dataclass
+class World:
+    """Tenant A holds the principals; tenant B holds the objects they must not reach."""
+
+    ids: dict[str, str]  # path parameter → an object id in tenant B
+    principals: dict[str, UserRow]  # role → a user with that role in tenant A
+
+
+def build_world(session: Session) -> World:
+    school_a = make_school(session, "101", "Skole A")
+    class_a = make_class(session, school_a, "4.A", 4)
+    publisher_a = make_publisher(session, "Forlag A")
+    school_b = make_school(session, "751", "Skole B")
+    class_b = make_class(session, school_b, "5.B", 5)
+    publisher_b = make_publisher(session, "Forlag B")
+    pupil_b = make_user(session, "pupil", school_class=class_b, name="Pupil B")
+    badge_b = _badge_for(session, pupil_b)
+    principals = {
+        "pupil": make_user(session, "pupil", school_class=class_a, name="Pupil A"),
+        "teacher": make_user(session, "teacher", school=school_a),
+        "school_leader": make_user(session, "school_leader", school=school_a),
+        "municipal_buyer": make_user(session, "municipal_buyer", municipality_code="101"),
+        "publisher_admin": make_user(session, "publisher_admin", publisher=publisher_a),
+    }
+    ids = {
+        "school_id": str(school_b.id),
+        "class_id": str(class_b.id),
+        "user_id": str(pupil_b.id),
+        "badge_id": str(badge_b),
+        "publisher_id": str(publisher_b.id),
+        "code": "751",
+        "municipality_code": "751",
+    }
+    return World(ids, principals)
+
+
+def _badge_for(session: Session, pupil: UserRow) -> uuid.UUID:
+    from server.identity.badges import issue_badge
+
+    badge, _code = issue_badge(session, pupil.id, issued_by=None)
+    session.commit()
+    return badge.id
+
+
+def snapshot(session: Session) -> tuple[int, ...]:
+    """Row counts and the roster state of tenant B: what a refused request must not change."""
+    session.expire_all()
+    counted = [
+        session.scalar(select(func.count()).select_from(t)) or 0
+        for t in (UserRow, MembershipRow, SchoolRow, SchoolClassRow, BadgeRow)
+    ]
+    revoked = session.scalar(select(func.count()).where(BadgeRow.revoked_at.is_not(None))) or 0
+    grades = session.scalar(select(func.sum(SchoolClassRow.grade))) or 0
+    return (*counted, revoked, grades)
+
+
+def fill(path: str, ids: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in ids:
+            pytest.fail(f"{path}: the matrix has no object of another tenant for {{{name}}}")
+        return ids[name]
+
+    return PATH_PARAM.sub(value, path)
+
+
+def body_for(method: str, path: str) -> dict[str, Any] | None:
+    """A well-formed body, so the refusal is about tenancy and not about the input."""
+    operation = DOCUMENT["paths"][path][method]
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    return EXAMPLE_BODIES.get((method, path), {})
+
+
+EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/api/v1/schools/{school_id}/rollover"): {"from_school_year": "2026/27"},
+    ("put", "/api/v1/users/{user_id}/roles"): {"roles": []},
+}
+
+TokenFor = Callable[[UserRow], str]
+
+
+def test_matrix_covers_the_object_endpoints() -> None:
+    assert OPERATIONS, "no protected object endpoint found in the OpenAPI document"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_foreign_tenant_objects_are_refused(
+    app: APIFlask,
+    client: FlaskClient,
+    session: Session,
+    token_for: TokenFor,
+    method: str,
+    path: str,
+) -> None:
+    world = build_world(session)
+    url = fill(path, world.ids)
+    body = body_for(method, path)
+    before = snapshot(session)
+    anonymous = client.open(url, method=method.upper(), json=body)
+    assert anonymous.status_code == 401, (url, anonymous.get_data(as_text=True))
+    for role, user in world.principals.items():
+        headers = {"Authorization": f"Bearer {token_for(user)}"}
+        response = client.open(url, method=method.upper(), json=body, headers=headers)
+        assert response.status_code in {403, 404}, (role, url, response.get_data(as_text=True))
+        assert set(response.get_json()) == {"error"}
+    assert snapshot(session) == before
