@@ -82,6 +82,10 @@ def load_demo(session: Session, *, environment: str = "development") -> Iterator
             f" {report.items} goals, {len(package.framework.gaps)} known gaps"
         )
     yield from _organisations(session)
+    from server.oauth import ensure_default_clients
+
+    client = ensure_default_clients(session)
+    yield f"OAuth client for the app: {client.client_id} (public, code + PKCE, badge grant)"
 
 
 def _organisations(session: Session) -> Iterator[str]:

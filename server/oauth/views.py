@@ -4,7 +4,7 @@ JSON (in the OpenAPI document): ``/oauth/token``, ``/oauth/revoke``, ``/oauth/us
 ``/.well-known/openid-configuration``, ``/.well-known/jwks.json``. Their errors are RFC 6749
 bodies (``{"error": "invalid_grant", "error_description": "…"}``), as OAuth clients expect.
 HTML (hidden from the document): ``/oauth/authorize``, ``/login``, ``/logout``. Page text is
-Danish first; English with ``?lang=en`` or ``Accept-Language: en``.
+Danish first; English when chosen with ``?lang=en`` (remembered for the session).
 """
 
 from __future__ import annotations
@@ -106,10 +106,17 @@ SCOPE_TEXT = {
 
 
 def page_language() -> str:
+    """Danish first: English only when the person chose it (remembered for the session).
+
+    The browser's Accept-Language is not enough: shared school tablets often run an English
+    system language for Danish children.
+    """
     asked = request.values.get("lang")
     if asked in TEXT:
+        session["lang"] = asked
         return asked
-    return request.accept_languages.best_match(["da", "en"], default="da") or "da"
+    remembered = session.get("lang")
+    return remembered if remembered in TEXT else "da"
 
 
 def csrf_token() -> str:
