@@ -53,6 +53,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # OAuth/OIDC signing keys: a JSON list of private JWKs, newest (active) first. Older
         # keys stay in the JWKS during a rollover. Development generates one under var/.
         "OAUTH_SIGNING_KEYS": _required_in_production(env, mode, "OAUTH_SIGNING_KEYS"),
+        "OAUTH_ACCESS_TOKEN_TTL": _positive_int(env, "OAUTH_ACCESS_TOKEN_TTL", 600),
         "IDENTITY_BACKEND": identity_backend,
         "SCHOOL_IDP_ISSUER": env.get("SCHOOL_IDP_ISSUER"),
         "SCHOOL_IDP_CLIENT_ID": env.get("SCHOOL_IDP_CLIENT_ID"),
@@ -61,6 +62,15 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
     }
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigurationError(f"{name} must be a positive whole number of seconds, not {raw!r}")
+    return int(raw)
 
 
 def _required_in_production(env: Mapping[str, str], mode: str, name: str) -> str | None:

@@ -30,3 +30,10 @@ def test_unknown_environment_is_refused() -> None:
 def test_postgresql_urls_use_psycopg_3(scheme: str) -> None:
     settings = settings_from_env({"DATABASE_URL": f"{scheme}://u:p@db:5432/skolehylde"})
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/skolehylde"
+
+
+def test_access_token_lifetime_from_the_environment() -> None:
+    assert settings_from_env({})["OAUTH_ACCESS_TOKEN_TTL"] == 600
+    assert settings_from_env({"OAUTH_ACCESS_TOKEN_TTL": "300"})["OAUTH_ACCESS_TOKEN_TTL"] == 300
+    with pytest.raises(ConfigurationError, match="OAUTH_ACCESS_TOKEN_TTL must be a positive"):
+        settings_from_env({"OAUTH_ACCESS_TOKEN_TTL": "-5"})
