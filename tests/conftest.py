@@ -35,6 +35,15 @@ BASE_URL = "http://skolehylde.test"
 _counter = itertools.count()
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if os.environ.get("MEILISEARCH_URL"):
+        return [f"search contract: tantivy and Meilisearch at {os.environ['MEILISEARCH_URL']}"]
+    return [
+        "search contract: tantivy only (MEILISEARCH_URL not set; no Meilisearch server can be"
+        " obtained on this machine, so the Meilisearch adapter runs its unit tests only)"
+    ]
+
+
 def missing_component(reason: str) -> None:
     """Skip on a developer's machine; fail in CI, where every component must be there."""
     if IN_CI:
