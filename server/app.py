@@ -83,9 +83,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from server import oauth
+    from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
     from server.organisations import views as organisation_views
+    from server.search import service as search_service
 
     app.register_blueprint(health.bp)
     app.register_blueprint(views.bp)
@@ -93,6 +95,8 @@ def register_blueprints(app: APIFlask) -> None:
     oauth.init_app(app)  # authorization server, sign-in pages, bearer tokens
     federated.init_app(app)  # the school's identity provider (IDENTITY_BACKEND=oidc)
     organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
+    catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
+    search_service.init_app(app)  # the search index, its outbox, product search
 
 
 def register_docs(app: APIFlask) -> None:

@@ -1,0 +1,1 @@
+"""The catalogue served over HTTP: products, offers, assets, review workflow, reviews, import."""
