@@ -156,3 +156,136 @@ def export_case(document_id: uuid.UUID, output: Path | None) -> None:
     else:
         output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"wrote {output} ({len(package.goals)} items)", err=True)
+
+
+@main.group()
+def catalogue() -> None:
+    """The product catalogue (bulk import of listings)."""
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publisher", "cvr", default=None, help="CVR of the publisher of every line.")
+@click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
+@with_appcontext
+def catalogue_import(file: Path, cvr: str | None, dry_run: bool) -> None:
+    """Import products from FILE.jsonl (one product per line). ALL OR NOTHING.
+
+    Every line is checked; if any line is bad, nothing is stored and each problem is
+    printed with its line and field. Importing the same file again updates the products in
+    place (key: publisher + external_id). Without --publisher each line names its
+    publisher_cvr. The command acts as the operator (a platform admin): lines may say
+    "status": "published".
+    """
+    from sqlalchemy import select
+
+    from server.catalogue.importer import ImportRejected, import_catalogue
+    from server.organisations.models import PublisherRow
+
+    session = db.session()
+    publisher = None
+    if cvr is not None:
+        publisher = session.scalar(select(PublisherRow).where(PublisherRow.cvr == cvr))
+        if publisher is None:
+            click.echo(f"error: no publisher has CVR {cvr}", err=True)
+            sys.exit(1)
+    try:
+        report = import_catalogue(
+            session,
+            file.read_bytes(),
+            publisher=publisher,
+            principal=None,
+            may_publish=True,
+            dry_run=dry_run,
+        )
+    except ImportRejected as rejected:
+        for problem in rejected.report.problems:
+            where = f"line {problem.line}" if problem.line else "file"
+            click.echo(f"{file.name}: {where}: {problem.field}: {problem.message}", err=True)
+        click.echo(
+            f"{len(rejected.report.problems)} problem(s): nothing was imported (all or nothing)",
+            err=True,
+        )
+        sys.exit(1)
+    for line in report.lines:
+        pending = " (revision pending review)" if line.pending_revision else ""
+        click.echo(
+            f"line {line.line}: {line.outcome} {line.external_id} → {line.product_id}"
+            f" [{line.status}]{pending}"
+        )
+    counts = ", ".join(f"{report.count(k)} {k}" for k in ("created", "updated", "unchanged"))
+    if dry_run:
+        click.echo(f"dry run: {counts}; nothing was stored")
+    else:
+        click.echo(f"imported {len(report.lines)} product(s): {counts}")
+
+
+@main.group()
+def search() -> None:
+    """The product search index (rebuild, drift check, outbox)."""
+
+
+@search.command("reindex")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1, 10_000))
+@with_appcontext
+def search_reindex(batch: int) -> None:
+    """Rebuild the whole index from the database (every published product); clears the outbox."""
+    from server.search.interfaces import SearchUnavailable
+    from server.search.service import reindex, search_service
+
+    service = search_service()
+    try:
+        report = reindex(db.engine, service.index, service.documents_for, batch=batch)
+    except SearchUnavailable as error:
+        click.echo(f"error: the search index is unavailable: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"indexed {report.documents} published products in {report.seconds:.1f} s"
+        f" ({service.index.backend}); outbox rows cleared: {report.outbox_rows_cleared}"
+    )
+
+
+@search.command("check")
+@with_appcontext
+def search_check() -> None:
+    """Compare the index with the database: missing, stale, extra. Exit 1 if they differ."""
+    from server.search.interfaces import SearchUnavailable
+    from server.search.service import check_drift, search_service
+
+    try:
+        report = check_drift(db.session(), search_service().index)
+    except SearchUnavailable as error:
+        click.echo(f"error: the search index is unavailable: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"published: {report.published}  indexed: {report.indexed}")
+    for name in ("missing", "stale", "extra"):
+        ids: tuple[str, ...] = getattr(report, name)
+        shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+        click.echo(f"{name}: {len(ids)}" + (f"  {shown}" if ids else ""))
+    click.echo(f"outbox: {report.backlog.describe()}")
+    if report.diverged:
+        click.echo(
+            "the index differs from the database: `skolehylde search sync` writes the outbox,"
+            " `skolehylde search reindex` rebuilds",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("index and database agree")
+
+
+@search.command("sync")
+@with_appcontext
+def search_sync() -> None:
+    """Write the pending outbox rows to the index once. Exit 1 if the index is unavailable."""
+    from server.search.service import search_service
+
+    report = search_service().flush_pending(wait=True)
+    click.echo(
+        f"outbox rows: {report.rows}  upserted: {report.upserted}  deleted: {report.deleted}"
+        f"  still pending: {report.pending}"
+    )
+    for product_id in report.invalid:
+        click.echo(f"  refused by the index (fix the product): {product_id}", err=True)
+    if report.error:
+        click.echo(f"error: the search index is unavailable: {report.error}", err=True)
+        sys.exit(1)

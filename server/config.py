@@ -61,7 +61,29 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Rate limits: in-process by default, shared across workers through Redis when set.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Product search (server/search): embedded tantivy under var/search by default, a
+        # real mode in production too; Meilisearch when SEARCH_BACKEND=meilisearch.
+        **_search_settings(env),
     }
+
+
+def _search_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    backend = env.get("SEARCH_BACKEND", "tantivy").strip().lower()
+    if backend not in {"tantivy", "meilisearch"}:
+        raise ConfigurationError(f"SEARCH_BACKEND must be tantivy or meilisearch, not {backend!r}")
+    if backend == "meilisearch" and not env.get("MEILISEARCH_URL"):
+        raise ConfigurationError("SEARCH_BACKEND=meilisearch needs MEILISEARCH_URL")
+    settings: dict[str, Any] = {
+        "SEARCH_BACKEND": backend,
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(var_dir(env) / "search"),
+        "MEILISEARCH_URL": env.get("MEILISEARCH_URL"),
+        "MEILISEARCH_API_KEY": env.get("MEILISEARCH_API_KEY"),
+        "MEILISEARCH_INDEX": env.get("MEILISEARCH_INDEX", "products"),
+    }
+    in_memory = env.get("SEARCH_IN_MEMORY")
+    if in_memory is not None:  # unset: in memory only when SKOLEHYLDE_ENV=test
+        settings["SEARCH_IN_MEMORY"] = in_memory.strip().lower() in {"1", "true", "yes"}
+    return settings
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -6,6 +6,7 @@ shared, published password, so ``skolehylde demo`` refuses to run in production.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from learning_goals.faelles_maal import load_shipped_frameworks
+from server.demo_catalogue import DEMO_PUBLISHERS, demo_products, demo_publisher_id
 from server.goals.operations import import_package
 from server.identity.passwords import set_password
 from server.organisations.models import (
@@ -52,7 +54,6 @@ SCHOOLS = [
     ("990002", "Fjordskolen (demo)", "461"),
 ]
 CLASSES = [("990001", "1.A", 1), ("990001", "4.B", 4), ("990001", "7.C", 7), ("990002", "5.A", 5)]
-PUBLISHERS = [("Forlaget Lærkereden (demo)", "10000009", "kontakt@laerkereden.invalid")]
 USERS = [
     DemoUser("laerer", "Lise Lærer", "teacher", "990001", email="lise@bakkeskolen.invalid"),
     DemoUser("leder", "Lars Leder", "school_leader", "990001", email="lars@bakkeskolen.invalid"),
@@ -86,6 +87,25 @@ def load_demo(session: Session, *, environment: str = "development") -> Iterator
 
     client = ensure_default_clients(session)
     yield f"OAuth client for the app: {client.client_id} (public, code + PKCE, badge grant)"
+    yield _catalogue(session)
+
+
+def _catalogue(session: Session) -> str:
+    """The demo products, imported as the operator would (published, through review)."""
+    from server.catalogue.importer import import_catalogue
+
+    lines = [{**line, "status": "published"} for line in demo_products()]
+    report = import_catalogue(
+        session,
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode(),
+        publisher=None,
+        principal=None,
+        may_publish=True,
+    )
+    return (
+        f"demo catalogue: {len(report.lines)} products from {len(DEMO_PUBLISHERS)}"
+        " fictional publishers"
+    )
 
 
 def _organisations(session: Session) -> Iterator[str]:
@@ -123,11 +143,16 @@ def _organisations(session: Session) -> Iterator[str]:
             session.add(row)
         classes[(number, class_name)] = row
     publishers: dict[str, PublisherRow] = {}
-    for name, cvr, email in PUBLISHERS:
+    for publisher_spec in DEMO_PUBLISHERS:
+        cvr = publisher_spec.cvr
         publisher = session.scalar(select(PublisherRow).where(PublisherRow.cvr == cvr))
         if publisher is None:
             publisher = PublisherRow(
-                id=demo_id("publisher", cvr), name=name, cvr=cvr, contact_email=email
+                id=demo_publisher_id(cvr),
+                name=publisher_spec.name,
+                cvr=cvr,
+                contact_email=publisher_spec.contact_email,
+                dpa_url=publisher_spec.data_processing_agreement_url,
             )
             session.add(publisher)
         publishers[cvr] = publisher

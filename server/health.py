@@ -41,10 +41,21 @@ _NOT_READY: Any = {
 @bp.output(ReadyOut, description="Every dependency answers")
 @bp.doc(responses=_NOT_READY)
 def ready() -> Any:
-    """The database (and, once there is one, the search index) answer"""
+    """The database and the search index answer
+
+    `search_outbox` is "ok" or the changes still waiting for the index (they are retried
+    automatically; a backlog alone does not make the service unready).
+    """
     checks = {"database": _database()}
-    ok = all(v == "ok" for v in checks.values())
+    checks["search"], checks["search_outbox"] = _search()
+    ok = checks["database"] == "ok" and checks["search"] == "ok"
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+
+
+def _search() -> tuple[str, str]:
+    from server.search.service import search_service
+
+    return search_service().readiness(db.session())
 
 
 def _database() -> str:

@@ -41,6 +41,8 @@ class Tenant:
     publisher_id: uuid.UUID | None = None
     #: the user an object is about (a user record, a badge)
     user_id: uuid.UUID | None = None
+    #: the object is public (a published product): anyone may know that it exists
+    listed: bool = False
 
 
 STAFF = ("teacher", "school_leader")
@@ -61,6 +63,9 @@ RELATIONS: dict[str, Relation] = {
     "publisher_admin": lambda p, t: (
         t.publisher_id is not None and t.publisher_id in p.publishers("publisher_admin")
     ),
+    # catalogue (issue 4): a listed product is everybody's to see; any teacher may review one
+    "public": lambda p, t: t.listed,
+    "teacher_of_listed": lambda p, t: t.listed and p.has_role("teacher"),
 }
 
 #: action → the relations that allow it
@@ -86,11 +91,19 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "role.grant_municipal": ("platform_admin",),
     "role.grant_publisher": ("platform_admin",),
     "role.grant_platform": ("platform_admin",),
+    # catalogue (issue 4): listings, the review workflow, reviews, municipalities' rules
+    "product.read": ("platform_admin", "publisher_admin", "public"),
+    "product.manage": ("platform_admin", "publisher_admin"),
+    "product.moderate": ("platform_admin",),
+    "review.create": ("teacher_of_listed",),
+    "review.moderate": ("platform_admin",),
+    "catalogue_rules.read": ("platform_admin", "municipal_buyer"),
+    "catalogue_rules.manage": ("platform_admin", "municipal_buyer"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)
 _TIES = ("platform_admin", "self", "school_member", "class_pupil", "municipal_buyer",
-         "publisher_admin")  # fmt: skip
+         "publisher_admin", "public")  # fmt: skip
 
 
 def allowed(principal: Principal, action: str, tenant: Tenant) -> bool:

@@ -6,10 +6,12 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Register every table on the metadata.
+import server.catalogue.models
 import server.goals.models
 import server.identity.models
 import server.oauth.models
-import server.organisations.models  # noqa: F401
+import server.organisations.models
+import server.search.models  # noqa: F401
 from server.extensions import db
 
 config = context.config

@@ -143,7 +143,7 @@ def test_db_upgrade_on_an_empty_sqlite_file(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
     result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert result.output.strip().endswith("database at 0002")
+    assert result.output.strip().endswith("database at 0003")
 
 
 def test_demo_refuses_production(cli: CliRunner, app: APIFlask, session: Session) -> None:

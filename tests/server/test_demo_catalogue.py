@@ -124,11 +124,11 @@ def test_about_ten_fictional_publishers_with_valid_cvrs() -> None:
         assert dpa.hostname is not None and dpa.hostname.endswith(".invalid")
 
 
-def test_the_publisher_the_demo_loader_creates_is_one_of_them() -> None:
-    (name, cvr, email), *_ = demo.PUBLISHERS
-    laerkereden = next(p for p in DEMO_PUBLISHERS if p.cvr == cvr)
-    assert (laerkereden.name, laerkereden.contact_email) == (name, email)
-    assert demo_publisher_id(cvr) == demo.demo_id("publisher", cvr)
+def test_the_demo_publisher_account_belongs_to_one_of_them() -> None:
+    (account,) = [u for u in demo.USERS if u.role == "publisher_admin"]
+    laerkereden = next(p for p in DEMO_PUBLISHERS if p.cvr == account.publisher_cvr)
+    assert laerkereden.name == "Forlaget Lærkereden (demo)"
+    assert demo_publisher_id(laerkereden.cvr) == demo.demo_id("publisher", laerkereden.cvr)
 
 
 def test_no_real_publisher_name_appears_anywhere() -> None:

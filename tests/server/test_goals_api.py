@@ -105,7 +105,10 @@ def get_json(client: FlaskClient, url: str, status: int = 200) -> Any:
 
 def test_health_and_ready(client: FlaskClient) -> None:
     assert get_json(client, "/health") == {"status": "ok"}
-    assert get_json(client, "/ready") == {"status": "ok", "checks": {"database": "ok"}}
+    assert get_json(client, "/ready") == {
+        "status": "ok",
+        "checks": {"database": "ok", "search": "ok", "search_outbox": "ok"},
+    }
 
 
 def test_frameworks_list_and_filters(client: FlaskClient, shipped: list[FrameworkPackage]) -> None:

@@ -12,5 +12,5 @@ from server.extensions import db
 def test_models_and_migrations_agree(app: APIFlask) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_revision() == "0002"
+        assert context.get_current_revision() == "0003"
         assert compare_metadata(context, db.metadata) == []

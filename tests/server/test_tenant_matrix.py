@@ -76,7 +76,11 @@ def build_world(session: Session) -> World:
         "municipal_buyer": make_user(session, "municipal_buyer", municipality_code="101"),
         "publisher_admin": make_user(session, "publisher_admin", publisher=publisher_a),
     }
+    product_b, offer_b, review_b = _catalogue_of(session, publisher_b, school_b)
     ids = {
+        "product_id": str(product_b),
+        "offer_id": str(offer_b),
+        "review_id": str(review_b),
         "school_id": str(school_b.id),
         "class_id": str(class_b.id),
         "user_id": str(pupil_b.id),
@@ -86,6 +90,28 @@ def build_world(session: Session) -> World:
         "municipality_code": "751",
     }
     return World(ids, principals)
+
+
+def _catalogue_of(
+    session: Session, publisher: Any, school: SchoolRow
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """A draft product of tenant B's publisher, an offer of it, and a review of a B teacher."""
+    from catalogue.validation import validate_offer
+    from server.catalogue import operations as catalogue_ops
+    from server.catalogue.models import ReviewRow
+
+    listing = catalogue_ops.check_listing(session, EXAMPLE_PRODUCT)
+    product = catalogue_ops.new_product_row(session, publisher.id, listing)
+    offer = catalogue_ops.new_offer_row(session, product, validate_offer(EXAMPLE_OFFER))
+    teacher_b = make_user(session, "teacher", school=school, name="Teacher B")
+    now = catalogue_ops.now()
+    review = ReviewRow(
+        id=uuid.uuid4(), product_id=product.id, author_id=teacher_b.id, rating=4, text="",
+        status="pending", created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(review)
+    session.commit()
+    return product.id, offer.id, review.id
 
 
 def _badge_for(session: Session, pupil: UserRow) -> uuid.UUID:
@@ -127,9 +153,34 @@ def body_for(method: str, path: str) -> dict[str, Any] | None:
     return EXAMPLE_BODIES.get((method, path), {})
 
 
+EXAMPLE_PRODUCT: dict[str, Any] = {
+    "title": "Brøkbanden",
+    "description": "Opgaver med brøker.",
+    "subjects": ["matematik"],
+    "grades": [4, 5],
+    "languages": ["da"],
+    "media_types": ["interactive"],
+    "platforms": ["web"],
+    "launch": {"kind": "lti", "url": "https://brokbanden.example/lti"},
+    "data_processing_agreement_url": "https://brokbanden.example/dpa.pdf",
+}
+EXAMPLE_OFFER: dict[str, Any] = {
+    "licence_type": "class",
+    "period": "school_year",
+    "price_ore": 49900,
+}
+
 EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/schools/{school_id}/rollover"): {"from_school_year": "2026/27"},
     ("put", "/api/v1/users/{user_id}/roles"): {"roles": []},
+    ("post", "/api/v1/publishers/{publisher_id}/products"): EXAMPLE_PRODUCT,
+    ("put", "/api/v1/products/{product_id}"): EXAMPLE_PRODUCT,
+    ("post", "/api/v1/products/{product_id}/reject"): {"reason": "Mangler databehandleraftale"},
+    ("post", "/api/v1/products/{product_id}/offers"): EXAMPLE_OFFER,
+    ("put", "/api/v1/offers/{offer_id}"): EXAMPLE_OFFER,
+    ("post", "/api/v1/products/{product_id}/reviews"): {"rating": 5, "text": "Virker godt"},
+    ("post", "/api/v1/reviews/{review_id}/moderate"): {"decision": "approved"},
+    ("put", "/api/v1/municipalities/{code}/catalogue-rules"): {"blocked_publisher_ids": []},
 }
 
 TokenFor = Callable[[UserRow], str]
