@@ -43,8 +43,10 @@ test: lint typecheck $(STAMP) ## set up, then lint, type-check and run the whole
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
 
 .PHONY: bench
-bench: $(STAMP) ## run the benchmarks (prints JSON)
+bench: $(STAMP) ## run the benchmarks (prints JSON; several minutes)
 	$(BIN)/python bench/goals.py
+	$(BIN)/python bench/search_port.py
+	$(BIN)/python bench/search.py
 
 .PHONY: format
 format: $(STAMP) ## apply ruff's formatting and safe fixes
