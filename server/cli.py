@@ -66,6 +66,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         f"  {base}/api/docs                      the API, to try in the browser\n"
         f"  {base}/api/v1/frameworks             Fælles Mål frameworks (JSON)\n"
         f"  {base}/api/v1/goals?q=læse            goal search in Danish\n"
+        f"  {base}/api/v1/products?q=brøkker      product search (typos welcome)\n"
         f"  {base}/ims/case/v1p0/CFDocuments     the CASE provider\n"
         f"  {base}/ready                         readiness\n"
     )
