@@ -20,7 +20,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
+def upgrade(app: Flask, revision: str = "heads") -> None:
     """Bring the app's database to ``revision`` (creating it if it is empty), then bring the
     reference data (municipalities) up to date."""
     with app.app_context():
@@ -29,7 +29,7 @@ def upgrade(app: Flask, revision: str = "head") -> None:
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
-        if revision == "head":
+        if revision in ("head", "heads"):
             from server.organisations.reference import sync_reference_data
 
             sync_reference_data(db.session())
@@ -39,4 +39,5 @@ def current_revision(app: Flask) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     with app.app_context(), db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+        return ",".join(sorted(heads)) or None
