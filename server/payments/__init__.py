@@ -1,0 +1,1 @@
+"""Payments: the payment port, its invoice and Stripe adapters, payouts to publishers."""
