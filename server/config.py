@@ -93,8 +93,16 @@ def _payments_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         raise ConfigurationError(
             f"PROCUREMENT_THRESHOLD_ORE must be whole øre > 0, not {threshold!r}"
         )
+    payouts = env.get("PAYOUTS_BACKEND", "manual").strip().lower()
+    if payouts not in {"manual", "stripe_connect"}:
+        raise ConfigurationError(
+            f"PAYOUTS_BACKEND must be manual or stripe_connect, not {payouts!r}"
+        )
+    if payouts == "stripe_connect" and not api_key:
+        raise ConfigurationError("PAYOUTS_BACKEND=stripe_connect needs STRIPE_API_KEY")
     return {
         "PAYMENTS_BACKEND": backend,
+        "PAYOUTS_BACKEND": payouts,
         "STRIPE_API_KEY": api_key,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,  # localstripe in tests
         "STRIPE_WEBHOOK_SECRET": webhook_secret,

@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import stripe
+
 from server.payments.interfaces import (
     InvalidWebhook,
     PaymentError,
@@ -153,3 +155,64 @@ def new_request(amount_ore: int = 12_345, *, key: str | None = None) -> PaymentR
         description="Matematik 5 – klasselicens",
         idempotency_key=key or f"key-{uuid.uuid4()}",
     )
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, list[str]]
+
+
+class FakeStripeConnect(stripe.HTTPClient):
+    """Stripe's HTTP API for Connect transfers, as a stub under the real ``stripe`` library.
+
+    localstripe has no Connect, so ``StripeConnectPayouts`` is tested against this: every
+    request is recorded (method, URL, headers, form parameters) and a Transfer is answered, the
+    same one again for a repeated ``Idempotency-Key`` as Stripe does. ``fail_with`` makes the
+    next answer an error (HTTP status and Stripe error body), ``unreachable`` a network error.
+    """
+
+    name = "fake_stripe_connect"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[RecordedRequest] = []
+        self._replies: dict[str, str] = {}
+        self._counter = itertools.count(1)
+        self.fail_with: tuple[int, dict[str, Any]] | None = None
+        self.unreachable = False
+
+    def request(
+        self, method: str, url: str, headers: Any, post_data: Any = None, *, _usage: Any = None
+    ) -> tuple[str, int, dict[str, str]]:
+        from urllib.parse import parse_qs
+
+        text = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
+        self.requests.append(
+            RecordedRequest(
+                method, url, dict(headers or {}), parse_qs(text, keep_blank_values=True)
+            )
+        )
+        if self.unreachable:
+            raise stripe.APIConnectionError("connection refused (fake)")
+        if self.fail_with is not None:
+            status, error = self.fail_with
+            self.fail_with = None
+            return json.dumps({"error": error}), status, {}
+        key = (headers or {}).get("Idempotency-Key", "")
+        if key in self._replies:
+            return self._replies[key], 200, {"Idempotent-Replayed": "true"}
+        params = self.requests[-1].params
+        body = json.dumps({
+            "id": f"tr_fake_{next(self._counter)}", "object": "transfer",
+            "amount": int(params["amount"][0]), "currency": params["currency"][0],
+            "destination": params["destination"][0],
+        })  # fmt: skip
+        if key:
+            self._replies[key] = body
+        return body, 200, {}
+
+    def close(self) -> None:
+        pass

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import stripe
-
 from fakes import FakePaymentGateway, new_request
+
 from server.payments.interfaces import (
     PaymentError,
     PaymentGateway,

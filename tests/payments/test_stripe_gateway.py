@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import stripe
-
 from fakes import new_request
+
 from localstripeserver import LocalStripe
 from server.payments.interfaces import (
     InvalidWebhook,
