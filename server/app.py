@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from server import caching, health
+from server import caching, health, payments
 from server.config import settings_from_env
 from server.errors import case_error_body, register_error_handlers
 from server.extensions import db
@@ -69,6 +69,7 @@ def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
     limiter.init_app(app)
     caching.init_app(app)
+    payments.init_app(app)  # app.extensions["payments"]: PAYMENTS_BACKEND's gateway
 
 
 @event.listens_for(Engine, "connect")
