@@ -105,6 +105,10 @@ class SchoolBudgetOut(Schema):
     own_remaining_ore = Integer(required=True)
 
 
+class SchoolBudgetItem(SchoolBudgetOut):
+    """One school's figures in the municipality's budget."""
+
+
 class MunicipalityBudgetOut(Schema):
     municipality_code = String(required=True)
     name = String(required=True)
@@ -121,7 +125,7 @@ class MunicipalityBudgetOut(Schema):
     subsidy_reserved_ore = Integer(required=True)
     grant_remaining_ore = Integer(required=True)
     own_remaining_ore = Integer(required=True)
-    schools = List(Nested(SchoolBudgetOut), required=True)
+    schools = List(Nested(SchoolBudgetItem), required=True)
 
 
 class SettingsIn(StrictBody):

@@ -45,6 +45,10 @@ class SeatOut(Schema):
     assigned_at = DateTime(required=True)
 
 
+class SeatItem(SeatOut):
+    """A seat on a licence."""
+
+
 class LicenceOut(Schema):
     id = UUID(required=True)
     order_id = UUID(allow_none=True)
@@ -58,7 +62,7 @@ class LicenceOut(Schema):
     valid_from = DateTime(required=True)
     valid_until = DateTime(required=True)
     status = String(required=True)
-    assigned = List(Nested(SeatOut), required=True)
+    assigned = List(Nested(SeatItem), required=True)
 
 
 class LicenceList(Schema):

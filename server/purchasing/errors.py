@@ -26,7 +26,9 @@ class IdempotencyKeyReused(ApiError):
 
 
 class BadWebhook(ApiError):
-    status_code = 400
+    """A webhook whose signature does not verify is refused like a bad credential."""
+
+    status_code = 403
     code = "invalid_webhook"
 
 

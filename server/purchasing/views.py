@@ -245,12 +245,13 @@ def cancel_order(order_id: uuid.UUID, headers: dict[str, Any]) -> Response:
 
 @bp.post("/payments/stripe/webhook")
 @bp.output(WebhookOut)
-@bp.doc(security=[], responses=[400])
+@bp.doc(security=[], responses=[403])
 def stripe_webhook() -> dict[str, Any]:
     """Stripe's webhook (signed; no token)
 
-    Verified by the `Stripe-Signature` header, deduplicated on the event id, applied only
-    forward: a late or repeated event changes nothing.
+    Verified by the `Stripe-Signature` header (403 `invalid_webhook` when it does not
+    verify), deduplicated on the event id, applied only forward: a late or repeated event
+    changes nothing.
     """
     outcome = ops.handle_webhook(
         db.session(), gateway(), request.get_data(), request.headers.get("Stripe-Signature")
