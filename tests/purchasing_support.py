@@ -174,6 +174,7 @@ class FakePaymentGateway:
 
     def cancel(self, reference: str) -> PaymentHandle:
         self.calls.append(("cancel", reference))
+        self._handle(reference)
         payment = self.payments[reference]
         if payment.status is PaymentStatus.SUCCEEDED:
             raise PaymentError("cannot cancel a succeeded payment")
@@ -182,6 +183,7 @@ class FakePaymentGateway:
 
     def refund(self, reference: str, amount_ore: int, idempotency_key: str) -> RefundResult:
         self.calls.append(("refund", reference))
+        self._handle(reference)
         payment = self.payments[reference]
         payment.refunded_ore = amount_ore
         payment.status = PaymentStatus.REFUNDED
@@ -202,6 +204,8 @@ class FakePaymentGateway:
         self.payments[reference].status = status
 
     def _handle(self, reference: str) -> PaymentHandle:
+        if reference not in self.payments:
+            raise PaymentError(f"no such payment: {reference}")
         payment = self.payments[reference]
         return PaymentHandle(
             self.name, reference, payment.status, payment.request.amount_ore,
