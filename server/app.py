@@ -89,6 +89,7 @@ def register_blueprints(app: APIFlask) -> None:
     from server.goals import case_views, views
     from server.identity import federated
     from server.organisations import views as organisation_views
+    from server.reports import views as report_views
     from server.search import service as search_service
 
     app.register_blueprint(health.bp)
@@ -99,6 +100,7 @@ def register_blueprints(app: APIFlask) -> None:
     organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
+    report_views.init_app(app)  # buyers' reports: spend, subsidy claim, charts
 
 
 def register_docs(app: APIFlask) -> None:

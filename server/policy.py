@@ -99,6 +99,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "review.moderate": ("platform_admin",),
     "catalogue_rules.read": ("platform_admin", "municipal_buyer"),
     "catalogue_rules.manage": ("platform_admin", "municipal_buyer"),
+    # reports (issue 5): a municipality's buyer sees its reports and claim; a school leader
+    # sees the school's
+    "report.municipality": ("platform_admin", "municipal_buyer"),
+    "report.school": ("platform_admin", "municipal_buyer", "school_leader"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)
