@@ -85,10 +85,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from server import oauth
+    from server.budgets import views as budget_views
     from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
+    from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
+    from server.purchasing import views as purchasing_views
     from server.reports import views as report_views
     from server.search import service as search_service
 
@@ -101,6 +104,9 @@ def register_blueprints(app: APIFlask) -> None:
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
     report_views.init_app(app)  # buyers' reports: spend, subsidy claim, charts
+    budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
+    purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks
+    licensing_views.init_app(app)  # licences, seats, trials, entitlements
 
 
 def register_docs(app: APIFlask) -> None:
