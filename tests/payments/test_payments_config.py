@@ -26,7 +26,7 @@ def test_invoice_is_the_embedded_default(tmp_path: Path) -> None:
 
     assert settings["PAYMENTS_BACKEND"] == "invoice"
     assert settings["PLATFORM_FEE_BPS"] == 1000
-    assert settings["PROCUREMENT_THRESHOLD_ORE"] == DEFAULT_PROCUREMENT_THRESHOLD_ORE == 164_803_400
+    assert settings["PROCUREMENT_THRESHOLD_ORE"] == DEFAULT_PROCUREMENT_THRESHOLD_ORE == 164_463_800
     assert isinstance(gateway_from_config(settings), InvoicePaymentGateway)
 
 
