@@ -223,6 +223,47 @@ def catalogue_import(file: Path, cvr: str | None, dry_run: bool) -> None:
 
 
 @main.group()
+def payouts() -> None:
+    """Publisher payouts: monthly statements (gross, platform fee, net)."""
+
+
+@payouts.command("statements")
+@click.option("--month", required=True, help="YYYY-MM (Copenhagen calendar month)")
+@with_appcontext
+def payouts_statements(month: str) -> None:
+    """Print every publisher's statement for MONTH as JSON (amounts in øre, excl. VAT)."""
+    from server.organisations.models import PublisherRow
+    from server.payments.payouts import Month, statements_for_month
+    from server.reports.queries import sale_lines
+
+    try:
+        parsed = Month.parse(month)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--month") from error
+    session = db.session()
+    fee_bps = int(current_app.config["PLATFORM_FEE_BPS"])
+    statements = statements_for_month(parsed, sale_lines(session, parsed), fee_bps=fee_bps)
+    out = []
+    for statement in statements:
+        publisher = session.get(PublisherRow, statement.publisher_id)
+        out.append(
+            {
+                "publisher_id": str(statement.publisher_id),
+                "publisher": publisher.name if publisher else None,
+                "month": str(statement.month),
+                "sales_ore": statement.sales_ore,
+                "refunds_ore": statement.refunds_ore,
+                "gross_ore": statement.gross_ore,
+                "fee_bps": statement.fee_bps,
+                "fee_ore": statement.fee_ore,
+                "net_ore": statement.net_ore,
+                "lines": len(statement.lines),
+            }
+        )
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@main.group()
 def search() -> None:
     """The product search index (rebuild, drift check, outbox)."""
 

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-#: The EU threshold for supply and service contracts of municipalities (sub-central contracting
-#: authorities) in 2024–2025: EUR 221,000 = DKK 1,648,034, the amount Konkurrence- og
-#: Forbrugerstyrelsen publishes for the Danish procurement act (udbudsloven). The thresholds are
-#: revised every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
-DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_648_034_00
+#: The EU threshold for supply and service contracts of regional and municipal authorities in
+#: 2024–2025: 1.644.638 kr. (EUR 221,000), as Konkurrence- og Forbrugerstyrelsen publishes it
+#: for the procurement act ("Tærskelværdier 2024 og 2025", after the Commission's delegated
+#: regulations (EU) 2023/2495 ff. and communication C/2023/902). The thresholds are revised
+#: every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
+DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_644_638_00
 
 
 class ConfigurationError(RuntimeError):

@@ -112,6 +112,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "licence.read": ("platform_admin", "municipal_buyer", "school_staff"),
     "licence.assign": ("school_staff",),
     "trial.start": ("school_staff",),
+    # reports (issue 5): a municipality's buyer sees its reports and claim; a school leader
+    # sees the school's
+    "report.municipality": ("platform_admin", "municipal_buyer"),
+    "report.school": ("platform_admin", "municipal_buyer", "school_leader"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)
