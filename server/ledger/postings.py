@@ -140,18 +140,20 @@ def post(
     )  # fmt: skip
     # Core inserts: written at once, in this order (the entries' foreign key needs the
     # transaction), and short — concurrent spenders wait on the accounts' locks meanwhile.
-    session.execute(
-        insert(LedgerTransactionRow),
-        [{column: getattr(transaction, column) for column in TRANSACTION_COLUMNS}],
-    )
-    session.execute(
-        insert(LedgerEntryRow),
-        [
-            {"id": uuid.uuid4(), "transaction_id": transaction.id,
-             "account_id": accounts[line.account_key].id, "amount_ore": line.amount_ore}
-            for line in lines
-        ],
-    )  # fmt: skip
+    # The caller's pending ORM changes wait for its commit (no autoflush in between).
+    with session.no_autoflush:
+        session.execute(
+            insert(LedgerTransactionRow),
+            [{column: getattr(transaction, column) for column in TRANSACTION_COLUMNS}],
+        )
+        session.execute(
+            insert(LedgerEntryRow),
+            [
+                {"id": uuid.uuid4(), "transaction_id": transaction.id,
+                 "account_id": accounts[line.account_key].id, "amount_ore": line.amount_ore}
+                for line in lines
+            ],
+        )  # fmt: skip
     for line in lines:
         accounts[line.account_key].balance_ore += line.amount_ore
     return transaction
