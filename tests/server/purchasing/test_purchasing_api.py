@@ -291,3 +291,21 @@ def test_ledger_is_append_only_in_the_database(client: FlaskClient, world: World
         session.rollback()
         assert counts(session) == before
     assert check_ledger(session) == []
+
+
+def test_ledger_rows_cannot_be_changed_through_the_orm(client: FlaskClient, world: World) -> None:
+    from server.ledger.models import LedgerEntryRow
+    from server.ledger.rules import LedgerError
+
+    session = world.session
+    entry = session.scalars(select(LedgerEntryRow)).first()
+    assert entry is not None
+    entry.amount_ore += 1
+    with pytest.raises(LedgerError, match="append-only"):
+        session.flush()
+    session.rollback()
+    session.delete(session.scalars(select(LedgerEntryRow)).first())
+    with pytest.raises(LedgerError, match="append-only"):
+        session.flush()
+    session.rollback()
+    assert check_ledger(session) == []
