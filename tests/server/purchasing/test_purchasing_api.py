@@ -309,3 +309,18 @@ def test_ledger_rows_cannot_be_changed_through_the_orm(client: FlaskClient, worl
         session.flush()
     session.rollback()
     assert check_ledger(session) == []
+
+
+@pytest.mark.parametrize("who", ["teacher", "pupil", "admin"])
+def test_approval_by_the_wrong_role_moves_nothing(
+    client: FlaskClient, world: World, who: str
+) -> None:
+    asked = ask(client, world)
+    before = counts(world.session)
+    response = client.post(
+        f"/api/v1/purchase-requests/{asked['id']}/approve", json={}, headers=world.h(who, "w")
+    )
+    assert response.status_code in {403, 404}, response.get_json()
+    assert counts(world.session) == before
+    still = client.get(f"/api/v1/purchase-requests/{asked['id']}", headers=world.h("leader"))
+    assert still.get_json()["status"] == "pending"
