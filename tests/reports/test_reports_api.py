@@ -48,7 +48,7 @@ def test_municipality_totals_and_schools(client: FlaskClient, world: World, buye
         "allocated_ore": 91_000_00,
         "spent_ore": 3_800_00,  # 3.000,00 + 800,00 (the cancelled order is back in the school)
         "reserved_ore": 1_000_01,
-        "remaining_ore": 86_199_99,  # 91.000,00 − 3.800,00 − 1.000,01
+        "remaining_ore": 145_199_99,  # 150.000,00 − 3.800,00 − 1.000,01
         "subsidy_used_ore": 1_900_00,
         "subsidy_reserved_ore": 500_00,
         "unallocated_ore": 59_000_00,
