@@ -346,3 +346,20 @@ def test_publisher_statements_from_the_database(session: Session, world: World) 
     ]  # fmt: skip
     october = statements_for_month(Month(2026, 10), sale_lines(session, Month(2026, 10)))
     assert [(s.publisher_id, s.gross_ore) for s in october] == [(world.fjord.id, 800_00)]
+
+
+def test_claim_text_never_becomes_a_formula(
+    client: FlaskClient, session: Session, world: World, buyer: Any
+) -> None:
+    world.products["brok"].title = '=HYPERLINK("http://evil.example","Klik")'
+    session.commit()
+    period = "from=2026-09-01&to=2026-09-30"
+
+    text = client.get(f"{BASE}/subsidy-claim.csv?{period}", headers=buyer).data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][7] == '\'=HYPERLINK("http://evil.example","Klik")'
+    book = load_workbook(
+        io.BytesIO(client.get(f"{BASE}/subsidy-claim.xlsx?{period}", headers=buyer).data)
+    )
+    cell = book.worksheets[0]["H2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil.example","Klik")', "s")
