@@ -161,7 +161,7 @@ def world(
         pupil=make_user(session, "pupil", school_class=school_class, name="Emil Elev"),
         teacher=make_user(
             session, "teacher", school=school, name="Lise Lærer", email="lise@skole.example"
-        ),  # fmt: skip
+        ),
         buyer=make_user(session, "municipal_buyer", municipality_code="751", name="Ida"),
         publisher=publisher,
         product_id=product_id,
