@@ -561,7 +561,7 @@ def deep_link_return(
     if failed:
         raise LaunchRefused(
             "Svaret fra værktøjet kunne ikke godkendes.", code="invalid_response",
-            details={"failed": failed},
+            details={"failed": failed, "en": f"The tool's answer failed: {', '.join(failed)}."},
         )  # fmt: skip
     try:
         data = tickets.unsign(

@@ -110,11 +110,10 @@ def usage_report(session: Session, scope: Scope, *, weeks: int, now: datetime) -
 def _titles(session: Session, product_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not product_ids:
         return {}
-    return dict(
-        session.execute(
-            select(ProductRow.id, ProductRow.title).where(ProductRow.id.in_(product_ids))
-        ).tuples()
+    rows = session.execute(
+        select(ProductRow.id, ProductRow.title).where(ProductRow.id.in_(product_ids))
     )
+    return {product_id: title for product_id, title in rows}
 
 
 def _names(
@@ -122,18 +121,18 @@ def _names(
 ) -> tuple[dict[Any, str], dict[Any, str]]:
     school_ids.discard(None)
     class_ids.discard(None)
-    schools = dict(
-        session.execute(select(SchoolRow.id, SchoolRow.name).where(SchoolRow.id.in_(school_ids)))
-        .tuples()
-        .all()
-    )
-    classes = dict(
-        session.execute(
+    schools = {
+        school_id: name
+        for school_id, name in session.execute(
+            select(SchoolRow.id, SchoolRow.name).where(SchoolRow.id.in_(school_ids))
+        )
+    }
+    classes = {
+        class_id: name
+        for class_id, name in session.execute(
             select(SchoolClassRow.id, SchoolClassRow.name).where(SchoolClassRow.id.in_(class_ids))
         )
-        .tuples()
-        .all()
-    )
+    }
     return schools, classes
 
 

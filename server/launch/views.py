@@ -10,6 +10,7 @@ from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
 from flask import Response, current_app
 
+from server.errors import NotFound
 from server.extensions import db
 from server.identity.current import require_principal
 from server.launch import operations as ops
@@ -221,11 +222,9 @@ def municipality_usage(code: str, query: dict[str, Any]) -> dict[str, Any]:
 def school_usage(school_id: uuid.UUID, query: dict[str, Any]) -> dict[str, Any]:
     """Use at the school (its leader, the municipality's buyer): as the municipality's."""
     school = db.session.get(SchoolRow, school_id)
-    tenant = (
-        Tenant(municipality_code=school.municipality_code, school_ids=frozenset({school.id}))
-        if school is not None
-        else Tenant()
-    )
+    if school is None:
+        raise NotFound("Skolen findes ikke.", code="school_not_found")
+    tenant = Tenant(municipality_code=school.municipality_code, school_ids=frozenset({school.id}))
     authorize(require_principal(), "usage.read", tenant, what="school")
     return reports.usage_report(
         db.session(), reports.Scope(school_id=school_id), weeks=query["weeks"], now=ops.now()
