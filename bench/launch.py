@@ -104,13 +104,13 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
         for line in load_demo(session):
             log(f"  {line}")
         school = session.scalar(select(SchoolRow).where(SchoolRow.institution_number == "990001"))
-        assert school is not None  # noqa: S101 - the demo data
+        assert school is not None
         school_class = session.scalar(
             select(SchoolClassRow).where(
                 SchoolClassRow.school_id == school.id, SchoolClassRow.name == "4.B"
             )
         )
-        assert school_class is not None  # noqa: S101
+        assert school_class is not None
         from datetime import UTC, datetime
 
         now = datetime.now(UTC)
@@ -122,16 +122,24 @@ def prepare(env: dict[str, str]) -> dict[str, Any]:
                            created_at=now, updated_at=now)  # fmt: skip
             session.add(user)
             session.flush()
-            session.add(MembershipRow(id=uuid.uuid4(), user_id=user.id, role="pupil",
-                                      school_id=school.id, class_id=school_class.id, active=True))
+            session.add(
+                MembershipRow(
+                    id=uuid.uuid4(),
+                    user_id=user.id,
+                    role="pupil",
+                    school_id=school.id,
+                    class_id=school_class.id,
+                    active=True,
+                )
+            )
             session.commit()
             tokens.append(issue_access_token(session, user.id, ttl=3600))
         product = session.scalar(
             select(ProductRow).where(ProductRow.external_id == "demo-matematisk-problemloesning")
         )
-        assert product is not None  # noqa: S101
+        assert product is not None
         registration = session.get(ToolRegistrationRow, product.id)
-        assert registration is not None  # noqa: S101
+        assert registration is not None
         info = {
             "tokens": tokens,
             "product_id": str(product.id),
