@@ -258,3 +258,8 @@ def _launching(session: Session) -> Iterator[str]:
         f"demo LTI tool (http://127.0.0.1:8001) registered for {len(keys)} products;"
         f" class 4.B holds licences for {', '.join(DEMO_CLASS_LICENCES)}"
     )
+    base = current_app.config["PUBLIC_BASE_URL"]
+    yield (
+        f"open {base}/open/p/{products[DEMO_CLASS_LICENCES[0]].id} and sign in as elev:"
+        " the demo tool shows the launch"
+    )
