@@ -20,7 +20,7 @@ throughput as a ratio of the trivial endpoint's (target >= 0.3) and its p99 (tar
 (target 0); ``launch_events_written`` shows the queued events reached the database.
 
     .venv/bin/python bench/launch.py
-    .venv/bin/python bench/launch.py --launches 4000 --database-url postgresql://…/bench
+    .venv/bin/python bench/launch.py --postgres     # a throwaway PostgreSQL 15 cluster
 """
 
 from __future__ import annotations
@@ -341,9 +341,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (serve's)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (serve's)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a throwaway PostgreSQL 15 cluster (tests/pgcluster.py) with fsync and"
+        " synchronous_commit on, as in production",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="skolehylde-bench-launch-") as scratch:
-        print(json.dumps(run(args, Path(scratch)), indent=2))
+        if not args.postgres:
+            print(json.dumps(run(args, Path(scratch)), indent=2))
+            return
+        sys.path.insert(0, str(REPO / "tests"))
+        from pgcluster import PostgresCluster
+
+        cluster = PostgresCluster.start(
+            settings={"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+        )
+        try:
+            cluster.execute("CREATE DATABASE bench")
+            args.database_url = cluster.url("bench")
+            print(json.dumps(run(args, Path(scratch)), indent=2))
+        finally:
+            cluster.stop()
 
 
 if __name__ == "__main__":
