@@ -85,11 +85,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from server import oauth
+    from server.budgets import views as budget_views
     from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
     from server.launch import init_app as launch_init_app
+    from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
+    from server.purchasing import views as purchasing_views
+    from server.reports import views as report_views
     from server.search import service as search_service
 
     app.register_blueprint(health.bp)
@@ -101,6 +105,10 @@ def register_blueprints(app: APIFlask) -> None:
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
     launch_init_app(app)  # LTI 1.3 platform, signed URL launches, assignments, use reports
+    report_views.init_app(app)  # buyers' reports: spend, subsidy claim, charts
+    budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
+    purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks
+    licensing_views.init_app(app)  # licences, seats, trials, entitlements
 
 
 def register_docs(app: APIFlask) -> None:

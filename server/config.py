@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-#: The EU threshold for supply and service contracts of municipalities (sub-central contracting
-#: authorities) in 2024–2025: EUR 221,000 = DKK 1,648,034, the amount Konkurrence- og
-#: Forbrugerstyrelsen publishes for the Danish procurement act (udbudsloven). The thresholds are
-#: revised every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
-DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_648_034_00
+#: The EU threshold for supply and service contracts of regional and municipal authorities in
+#: 2024–2025: 1.644.638 kr. (EUR 221,000), as Konkurrence- og Forbrugerstyrelsen publishes it
+#: for the procurement act ("Tærskelværdier 2024 og 2025", after the Commission's delegated
+#: regulations (EU) 2023/2495 ff. and communication C/2023/902). The thresholds are revised
+#: every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
+DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_644_638_00
 
 
 class ConfigurationError(RuntimeError):
@@ -95,8 +96,16 @@ def _payments_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
         raise ConfigurationError(
             f"PROCUREMENT_THRESHOLD_ORE must be whole øre > 0, not {threshold!r}"
         )
+    payouts = env.get("PAYOUTS_BACKEND", "manual").strip().lower()
+    if payouts not in {"manual", "stripe_connect"}:
+        raise ConfigurationError(
+            f"PAYOUTS_BACKEND must be manual or stripe_connect, not {payouts!r}"
+        )
+    if payouts == "stripe_connect" and not api_key:
+        raise ConfigurationError("PAYOUTS_BACKEND=stripe_connect needs STRIPE_API_KEY")
     return {
         "PAYMENTS_BACKEND": backend,
+        "PAYOUTS_BACKEND": payouts,
         "STRIPE_API_KEY": api_key,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,  # localstripe in tests
         "STRIPE_WEBHOOK_SECRET": webhook_secret,

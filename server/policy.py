@@ -107,6 +107,23 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "tool_registration.manage": ("platform_admin", "publisher_admin"),
     "publisher.entitlements": ("platform_admin", "publisher_admin"),
     "usage.read": ("platform_admin", "municipal_buyer", "school_leader"),
+    # budgets, purchasing and licences (issue 5)
+    "programme.manage": ("platform_admin",),
+    "budget.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "budget.manage": ("platform_admin", "municipal_buyer"),
+    "purchase.request": ("school_staff",),
+    "purchase.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "purchase.approve_school": ("school_leader", "municipal_buyer"),
+    "purchase.approve_municipal": ("municipal_buyer",),
+    "order.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "order.cancel": ("school_leader", "municipal_buyer"),
+    "licence.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "licence.assign": ("school_staff",),
+    "trial.start": ("school_staff",),
+    # reports (issue 5): a municipality's buyer sees its reports and claim; a school leader
+    # sees the school's
+    "report.municipality": ("platform_admin", "municipal_buyer"),
+    "report.school": ("platform_admin", "municipal_buyer", "school_leader"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)

@@ -186,17 +186,17 @@ def _event(body: Mapping[str, Any]) -> WebhookEvent:
 
 def _handle(intent: Any) -> PaymentHandle:
     status = _INTENT_STATUS.get(str(intent.status), PaymentStatus.PENDING)
-    charge = intent.get("latest_charge")
-    if status is PaymentStatus.SUCCEEDED and isinstance(charge, Mapping) and charge.get("refunded"):
+    charge = getattr(intent, "latest_charge", None)
+    if status is PaymentStatus.SUCCEEDED and getattr(charge, "refunded", False) is True:
         status = PaymentStatus.REFUNDED
-    if status is PaymentStatus.PENDING and intent.get("last_payment_error"):
+    if status is PaymentStatus.PENDING and getattr(intent, "last_payment_error", None):
         status = PaymentStatus.FAILED
     return PaymentHandle(
         provider="stripe",
         reference=str(intent.id),
         status=status,
         amount_ore=int(intent.amount),
-        client_secret=intent.get("client_secret"),
+        client_secret=getattr(intent, "client_secret", None),
     )
 
 
