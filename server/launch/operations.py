@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import urllib.request
 import uuid
@@ -157,6 +158,18 @@ def _spend(session: Session, jti: str, expires_at: datetime, *also: str) -> bool
     engine = session.get_bind()
     if not isinstance(engine, Engine):  # a session bound to one connection (not ours)
         raise TypeError("spent tokens need an engine")
+    if engine.dialect.name == "sqlite":
+        # one writer at a time in this process: a thread waits on a lock, not in SQLite's
+        # busy handler (which sleeps in steps of milliseconds)
+        with _SQLITE_WRITER:
+            return _insert_spent(engine, rows)
+    return _insert_spent(engine, rows)
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def _insert_spent(engine: Engine, rows: list[dict[str, Any]]) -> bool:
     with engine.connect() as connection:
         dialect = connection.dialect.name
         if dialect == "sqlite":
