@@ -15,6 +15,7 @@ The hot path (a morning's first lesson) is three requests; none touches budget r
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -290,6 +291,7 @@ def create_launch(
         mode="select" if select_content else "launch",
         role=role,
         now=at,
+        trial_id=entitlement.trial_id if entitlement.reason == "trial" else None,
     )
     return LaunchUrl(f"{settings.base_url}/launch/{token}", ticket.expires_at)
 
@@ -375,7 +377,7 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         )
         event = _event(settings, user_id, product, school_class, school, role, "success",
                        None, at, kind="url", publisher_sub=sub)  # fmt: skip
-        return Redirect(location, event)
+        return Redirect(location, dataclasses.replace(event, trial_id=ticket.trial_id))
     if registration_row is None:
         _registration(session, product)  # raises: not registered
     registration: ToolRegistrationRow = registration_row
@@ -444,6 +446,7 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
                 "s": str(school.id) if school else None,
                 "m": school.municipality_code if school else None,
                 "c": str(school_class.id) if school_class else None,
+                "t": str(ticket.trial_id) if ticket.trial_id else None,
             },
         },
     )
@@ -553,6 +556,7 @@ def authorize_launch(
         outcome="success",
         publisher_sub=launch.sub,
         user_id=uuid.UUID(event_ids["u"]),
+        trial_id=uuid.UUID(event_ids["t"]) if event_ids.get("t") else None,
     )
     return AutoPost(params["redirect_uri"], fields, event=event)
 

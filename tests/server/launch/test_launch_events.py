@@ -104,3 +104,37 @@ def test_a_jwks_url_must_be_https() -> None:
 
     with pytest.raises(ToolKeysUnavailable):
         fetch_jwks("http://tool.example/jwks")
+
+
+def test_a_launch_under_a_trial_counts_on_the_trial(world: World, client: FlaskClient) -> None:
+    from launch_world import make_product
+
+    from server.launch.models import ToolRegistrationRow
+    from server.licensing.models import TrialRow
+
+    product = make_product(world.session, world.publisher, title="På prøve")
+    registration = world.session.get(ToolRegistrationRow, world.product_id)
+    world.session.add(
+        ToolRegistrationRow(
+            product_id=product, client_id="trial-tool", deployment_id="demo-deployment-1",
+            login_url=registration.login_url, launch_url=registration.launch_url,
+            deep_link_url=None, jwks_url=None, jwks=registration.jwks,
+            message_types=["LtiResourceLinkRequest"], share_personal_data=False,
+            created_at=registration.created_at, updated_at=registration.updated_at,
+        )
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    trial = TrialRow(
+        id=uuid.uuid4(), product_id=product, school_id=world.school.id,
+        school_class_id=world.school_class.id, started_by=world.teacher.id,
+        started_at=now - timedelta(days=1), ends_at=now + timedelta(days=13), launches=0,
+    )  # fmt: skip
+    world.session.add(trial)
+    world.session.commit()
+    tool = world.tool(client_ids=["trial-tool"])
+    for _ in range(2):
+        steps = run_launch(client, tool, world.token_for(world.pupil), product_id=product)
+        assert steps.tool_page.status_code == 200
+    recorder_of(world.app).flush()
+    world.session.expire_all()
+    assert world.session.get(TrialRow, trial.id).launches == 2
