@@ -102,7 +102,6 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     # launch (issue 6): opening materials in a class, assignments, tools, use reports
     "class.launch": ("class_pupil", "school_staff"),
     "assignment.create": ("school_staff",),
-    "assignment.read": ("platform_admin", "class_pupil", "school_staff"),
     "assignment.qr": ("platform_admin", "school_staff"),
     "tool_registration.manage": ("platform_admin", "publisher_admin"),
     "publisher.entitlements": ("platform_admin", "publisher_admin"),
