@@ -18,7 +18,16 @@ import zxingcpp
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from launch_world import TOOL, World, ask_launch, client_id, form, run_launch
+from launch_world import (  # noqa: F401  (fixtures)
+    TOOL,
+    World,
+    ask_launch,
+    client_id,
+    form,
+    run_launch,
+    tool_key_fixture,
+    world_fixture,
+)
 from PIL import Image
 
 from factories import make_class, make_school, make_user

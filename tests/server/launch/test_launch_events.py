@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from launch_world import World, run_launch
+from launch_world import World, run_launch, tool_key_fixture, world_fixture  # noqa: F401  (fixtures)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
