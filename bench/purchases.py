@@ -3,8 +3,9 @@
 Starts its own throwaway PostgreSQL cluster (``tests/pgcluster.py``), migrates a database
 with ``server.database.upgrade`` and funds one school. Then:
 
-* ``purchases``: for ``--clients`` 8 and 32, each client a thread with its own connection
-  runs real purchases through the operations layer for ``--seconds``: the teacher's
+* ``purchases``: for ``--clients`` 1, 8 and 32 (threads spread over ``--processes`` forked
+  processes, so one interpreter's GIL is not the limit), each client with its own
+  connection runs real purchases through the operations layer for ``--seconds``: the teacher's
   ``create_request`` and the leader's ``approve`` (invoice: reserve, spend, licence, commit)
   against the *same* school allocation, so every purchase queues on the same locked ledger
   rows. A refused purchase (budget spent) is counted, not retried.
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import re
 import subprocess
 import sys
@@ -88,20 +91,26 @@ class Shop:
         return True
 
 
-def run_clients(
-    url: Any, shop: Shop, clients: int, *, seconds: float | None, stop_when_refused: bool
-) -> dict[str, Any]:
+def _client_threads(
+    url: str,
+    shop: Shop,
+    clients: int,
+    begin_at: float,
+    seconds: float | None,
+    stop_when_refused: bool,
+    results: Any,
+) -> None:
+    """``clients`` threads, each with its own connection, buying from ``begin_at`` on."""
     engine = create_engine(url, pool_size=clients, max_overflow=0)
-    start = threading.Barrier(clients + 1)
-    deadline: list[float] = [0.0]
     bought = [0] * clients
     refused = [0] * clients
     errors: list[str] = []
+    deadline = begin_at + (seconds or 0)
 
     def client(index: int) -> None:
         with Session(engine) as session:
-            start.wait()
-            while seconds is None or time.perf_counter() < deadline[0]:
+            time.sleep(max(0.0, begin_at - time.time()))
+            while seconds is None or time.time() < deadline:
                 try:
                     if shop.buy(session):
                         bought[index] += 1
@@ -117,21 +126,58 @@ def run_clients(
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    began = time.perf_counter()
-    deadline[0] = began + (seconds or 0)
-    start.wait()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
     engine.dispose()
+    results.put({"bought": sum(bought), "refused": sum(refused), "errors": errors,
+                 "ended": time.time()})  # fmt: skip
+
+
+def run_clients(
+    url: Any,
+    shop: Shop,
+    clients: int,
+    *,
+    seconds: float | None,
+    stop_when_refused: bool,
+    processes: int,
+) -> dict[str, Any]:
+    """``clients`` clients spread over ``processes`` forked processes (so Python's GIL is
+    not the limit), each client a thread with its own connection."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    begin_at = time.time() + 1.0
+    url_text = (
+        url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    )
+    shares = [
+        clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
+    ]
+    children = [
+        context.Process(
+            target=_client_threads,
+            args=(url_text, shop, share, begin_at, seconds, stop_when_refused, results),
+        )
+        for share in shares
+        if share
+    ]
+    for child in children:
+        child.start()
+    done = [results.get(timeout=600) for _ in children]
+    for child in children:
+        child.join()
+    elapsed = max(d["ended"] for d in done) - begin_at
+    bought = sum(d["bought"] for d in done)
+    errors = [e for d in done for e in d["errors"]]
     return {
         "clients": clients,
+        "processes": len(children),
         "seconds": round(elapsed, 3),
-        "bought": sum(bought),
-        "refused": sum(refused),
+        "bought": bought,
+        "refused": sum(d["refused"] for d in done),
         "errors": len(errors),
         "first_errors": errors[:3],
-        "purchases_per_s": round(sum(bought) / elapsed, 1),
+        "purchases_per_s": round(bought / elapsed, 1),
     }
 
 
@@ -165,9 +211,12 @@ def pgbench(cluster: PostgresCluster, seconds: int) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=10.0, help="per timed run")
     parser.add_argument("--room", type=int, default=200, help="purchases the boundary allows")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="client processes (threads within them)"
+    )
     args = parser.parse_args(argv)
 
     log("starting a throwaway PostgreSQL cluster …")
@@ -192,13 +241,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for clients in args.clients:
                 shop = Shop(session, admin, publisher, room=10_000_000)
                 log(f"{clients} clients buying for {args.seconds:g} s …")
-                run = run_clients(url, shop, clients, seconds=args.seconds, stop_when_refused=False)
+                run = run_clients(
+                    url, shop, clients, seconds=args.seconds, stop_when_refused=False,
+                    processes=args.processes,
+                )  # fmt: skip
                 run["overspend_ore"] = overspend_ore(session)
                 results["purchases"].append(run)
                 log(f"  {run['purchases_per_s']} purchases/s")
             shop = Shop(session, admin, publisher, room=args.room)
             log(f"boundary: 32 clients against room for {args.room} …")
-            boundary = run_clients(url, shop, 32, seconds=None, stop_when_refused=True)
+            boundary = run_clients(
+                url, shop, 32, seconds=None, stop_when_refused=True, processes=args.processes
+            )
             boundary["room"] = args.room
             boundary["exact"] = boundary["bought"] == args.room
             results["boundary"] = boundary
@@ -212,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for run in results["purchases"]:
             results[f"ratio_{run['clients']}"] = round(run["purchases_per_s"] / tps, 4)
         results["target_ratio"] = TARGET_RATIO
+        results["load_average_1m"] = round(os.getloadavg()[0], 2)
+        results["cpus"] = os.cpu_count()
     finally:
         cluster.stop()
         log("PostgreSQL cluster stopped")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,14 @@ from server.reports.figures import (
 )
 
 KR_FORMAT = '#,##0.00 "kr."'
+#: a cell starting with one of these is a formula to Excel (CSV/formula injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CHART_LOCK = threading.Lock()  # rc_context changes matplotlib's global settings
+
+
+def csv_text(value: str) -> str:
+    """Text for a CSV cell that Excel will not run: a leading ``'`` before a formula start."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def kr_decimal(ore: int) -> Decimal:
@@ -47,12 +56,12 @@ def claim_csv(rows: Sequence[ClaimRow]) -> bytes:
             [
                 row.paid_on.isoformat(),
                 str(row.order_id),
-                row.invoice_reference,
-                row.school_name,
+                csv_text(row.invoice_reference),
+                csv_text(row.school_name),
                 row.institution_number,
-                row.publisher_name,
+                csv_text(row.publisher_name),
                 row.publisher_cvr,
-                row.product_title,
+                csv_text(row.product_title),
                 row.quantity,
                 format_kr(row.net_ore, thousands=""),
                 format_kr(row.subsidy_ore, thousands=""),
@@ -91,6 +100,10 @@ def claim_xlsx(
                 kr_decimal(row.own_ore),
             ]
         )
+    for row_cells in sheet.iter_rows(min_row=2, max_col=8):
+        for cell in row_cells:
+            if cell.data_type == "f":  # a text starting with "=": text, never a formula
+                cell.data_type = "s"
     net, subsidy, own = claim_totals(rows)
     sheet.append(["I alt", *[None] * 8, kr_decimal(net), kr_decimal(subsidy), kr_decimal(own)])
     last = sheet.max_row
@@ -130,7 +143,7 @@ def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes
         "svg.fonttype": "none",  # text stays text: readable, searchable, testable
         "svg.hashsalt": "skolehylde",
     }
-    with rc_context(settings):
+    with _CHART_LOCK, rc_context(settings):
         figure = Figure(figsize=(8, 4.5), dpi=100)
         axes = figure.add_subplot()
         if points:

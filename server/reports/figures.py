@@ -4,8 +4,9 @@ No Flask, no database: ``server.reports.queries`` loads the facts, this module a
 All amounts are integer øre excluding VAT, as in the ledger.
 
 * **Totals** come from the ledger's balances (``server/ledger/models.py`` says how): spent,
-  reserved, remaining (allocated to a school, not yet used), subsidy used (spent from the
-  grant fund) and, for a municipality, what it has not allocated to any school yet.
+  reserved, remaining (neither spent nor reserved: a school's allocation not yet used, and for
+  a municipality also what it has not allocated to any school yet, ``unallocated``), subsidy
+  used (spent from the grant fund). They equal the budget endpoints' figures.
 * **Breakdowns** by subject, publisher and competence area come from the order lines of paid
   (spent) and reserved orders. A product with two subjects (or two competence areas) has its
   amounts split evenly between them, the odd øre going to the first in alphabetical order, so

@@ -45,7 +45,11 @@ def day_start(day: date) -> datetime:
 def totals(
     session: Session, *, municipality_code: str, school_id: uuid.UUID | None = None
 ) -> Totals:
-    """Spent, reserved, remaining, subsidy used from the ledger's cached balances."""
+    """Spent, reserved, remaining, subsidy used from the ledger's cached balances.
+
+    The same figures as the budget endpoints (``server.budgets.operations``): a school's
+    remaining is its allocation not yet used; a municipality's adds what it has not allocated.
+    """
     query = (
         select(LedgerAccountRow.kind, LedgerAccountRow.fund, func.sum(LedgerAccountRow.balance_ore))
         .where(LedgerAccountRow.municipality_code == municipality_code)
@@ -60,15 +64,17 @@ def totals(
     def kind_total(kind: str) -> int:
         return balance[(kind, "grant")] + balance[(kind, "own")]
 
-    spent, reserved, remaining = kind_total("spent"), kind_total("reserved"), kind_total("school")
+    spent, reserved, at_schools = kind_total("spent"), kind_total("reserved"), kind_total("school")
+    unallocated = 0 if school_id is not None else kind_total("municipality")
     return Totals(
-        allocated_ore=spent + reserved + remaining,
+        allocated_ore=spent + reserved + at_schools,
         spent_ore=spent,
         reserved_ore=reserved,
-        remaining_ore=remaining,
+        # as the budget endpoint: a municipality's remaining includes what it has not allocated
+        remaining_ore=at_schools + unallocated,
         subsidy_used_ore=balance[("spent", "grant")],
         subsidy_reserved_ore=balance[("reserved", "grant")],
-        unallocated_ore=0 if school_id is not None else kind_total("municipality"),
+        unallocated_ore=unallocated,
     )
 
 

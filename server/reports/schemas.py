@@ -23,7 +23,12 @@ class TotalsOut(Schema):
     allocated_ore = Integer(required=True, metadata={"description": "spent + reserved + remaining"})
     spent_ore = Integer(required=True)
     reserved_ore = Integer(required=True)
-    remaining_ore = Integer(required=True, metadata={"description": "allocated, not yet used"})
+    remaining_ore = Integer(
+        required=True,
+        metadata={
+            "description": "neither spent nor reserved (a municipality's includes unallocated)"
+        },
+    )
     subsidy_used_ore = Integer(required=True, metadata={"description": "spent from the grant"})
     subsidy_reserved_ore = Integer(required=True)
     unallocated_ore = Integer(

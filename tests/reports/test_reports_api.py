@@ -48,7 +48,7 @@ def test_municipality_totals_and_schools(client: FlaskClient, world: World, buye
         "allocated_ore": 91_000_00,
         "spent_ore": 3_800_00,  # 3.000,00 + 800,00 (the cancelled order is back in the school)
         "reserved_ore": 1_000_01,
-        "remaining_ore": 86_199_99,  # 91.000,00 − 3.800,00 − 1.000,01
+        "remaining_ore": 145_199_99,  # 150.000,00 − 3.800,00 − 1.000,01
         "subsidy_used_ore": 1_900_00,
         "subsidy_reserved_ore": 500_00,
         "unallocated_ore": 59_000_00,
@@ -346,3 +346,20 @@ def test_publisher_statements_from_the_database(session: Session, world: World) 
     ]  # fmt: skip
     october = statements_for_month(Month(2026, 10), sale_lines(session, Month(2026, 10)))
     assert [(s.publisher_id, s.gross_ore) for s in october] == [(world.fjord.id, 800_00)]
+
+
+def test_claim_text_never_becomes_a_formula(
+    client: FlaskClient, session: Session, world: World, buyer: Any
+) -> None:
+    world.products["brok"].title = '=HYPERLINK("http://evil.example","Klik")'
+    session.commit()
+    period = "from=2026-09-01&to=2026-09-30"
+
+    text = client.get(f"{BASE}/subsidy-claim.csv?{period}", headers=buyer).data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][7] == '\'=HYPERLINK("http://evil.example","Klik")'
+    book = load_workbook(
+        io.BytesIO(client.get(f"{BASE}/subsidy-claim.xlsx?{period}", headers=buyer).data)
+    )
+    cell = book.worksheets[0]["H2"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil.example","Klik")', "s")
