@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv (if missing) and install the project with its dev tools
 
 .PHONY: run
-run: $(STAMP) ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(STAMP) ## set up, migrate, load demo data and serve on http://127.0.0.1:8000 (demo LTI tool on :8001)
 	$(BIN)/skolehylde db upgrade
 	$(BIN)/skolehylde demo
 	$(BIN)/skolehylde serve --host $(HOST) --port $(PORT)
@@ -47,6 +47,7 @@ bench: $(STAMP) ## run the benchmarks (prints JSON; several minutes)
 	$(BIN)/python bench/goals.py
 	$(BIN)/python bench/search_port.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/launch.py
 	$(BIN)/python bench/purchases.py
 
 .PHONY: format

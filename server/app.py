@@ -89,6 +89,7 @@ def register_blueprints(app: APIFlask) -> None:
     from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
+    from server.launch import init_app as launch_init_app
     from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
     from server.purchasing import views as purchasing_views
@@ -103,6 +104,7 @@ def register_blueprints(app: APIFlask) -> None:
     organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
+    launch_init_app(app)  # LTI 1.3 platform, signed URL launches, assignments, use reports
     report_views.init_app(app)  # buyers' reports: spend, subsidy claim, charts
     budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
     purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks

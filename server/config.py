@@ -68,6 +68,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Rate limits: in-process by default, shared across workers through Redis when set.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Launch events are queued per worker and written in batches this often (seconds).
+        "LAUNCH_EVENTS_FLUSH_SECONDS": _positive_int(env, "LAUNCH_EVENTS_FLUSH_SECONDS", 1),
         # Product search (server/search): embedded tantivy under var/search by default, a
         # real mode in production too; Meilisearch when SEARCH_BACKEND=meilisearch.
         **_search_settings(env),

@@ -99,6 +99,13 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "review.moderate": ("platform_admin",),
     "catalogue_rules.read": ("platform_admin", "municipal_buyer"),
     "catalogue_rules.manage": ("platform_admin", "municipal_buyer"),
+    # launch (issue 6): opening materials in a class, assignments, tools, use reports
+    "class.launch": ("class_pupil", "school_staff"),
+    "assignment.create": ("school_staff",),
+    "assignment.qr": ("platform_admin", "school_staff"),
+    "tool_registration.manage": ("platform_admin", "publisher_admin"),
+    "publisher.entitlements": ("platform_admin", "publisher_admin"),
+    "usage.read": ("platform_admin", "municipal_buyer", "school_leader"),
     # budgets, purchasing and licences (issue 5)
     "programme.manage": ("platform_admin",),
     "budget.read": ("platform_admin", "municipal_buyer", "school_staff"),

@@ -92,9 +92,24 @@ def build_world(session: Session) -> World:
         "publisher_id": str(publisher_b.id),
         "code": "751",
         "municipality_code": "751",
+        "assignment_id": str(_assignment_of(session, class_b, product_b)),
         **purchase_b,
     }
     return World(ids, principals)
+
+
+def _assignment_of(session: Session, school_class: Any, product_id: uuid.UUID) -> uuid.UUID:
+    from datetime import UTC, datetime
+
+    from server.launch.models import AssignmentRow
+
+    row = AssignmentRow(
+        id=uuid.uuid4(), class_id=school_class.id, product_id=product_id, lesson_title="Lektion",
+        url="https://tool.example/lti/1", custom={}, created_by=None, created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row.id
 
 
 def _purchase_of(
@@ -163,11 +178,14 @@ def _badge_for(session: Session, pupil: UserRow) -> uuid.UUID:
 
 def snapshot(session: Session) -> tuple[int, ...]:
     """Row counts and the roster state of tenant B: what a refused request must not change."""
+    from server.launch.models import AssignmentRow, ToolRegistrationRow
+
     session.expire_all()
     counted = [
         session.scalar(select(func.count()).select_from(t)) or 0
         for t in (UserRow, MembershipRow, SchoolRow, SchoolClassRow, BadgeRow,
-                  LedgerTransactionRow, PurchaseRequestRow, OrderRow, LicenceSeatRow, TrialRow)
+                  LedgerTransactionRow, PurchaseRequestRow, OrderRow, LicenceSeatRow, TrialRow,
+                  ToolRegistrationRow, AssignmentRow)
     ]  # fmt: skip
     states = tuple(session.scalars(select(OrderRow.status).order_by(OrderRow.id))) + tuple(
         session.scalars(select(PurchaseRequestRow.status).order_by(PurchaseRequestRow.id))
@@ -224,6 +242,13 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/products/{product_id}/reviews"): {"rating": 5, "text": "Virker godt"},
     ("post", "/api/v1/reviews/{review_id}/moderate"): {"decision": "approved"},
     ("put", "/api/v1/municipalities/{code}/catalogue-rules"): {"blocked_publisher_ids": []},
+    ("put", "/api/v1/products/{product_id}/tool-registration"): {
+        "client_id": "matrix-tool",
+        "deployment_id": "1",
+        "login_url": "https://tool.example/login",
+        "launch_url": "https://tool.example/launch",
+        "jwks_url": "https://tool.example/jwks",
+    },
     ("put", "/api/v1/programmes/{programme_id}/grants/{code}"): {"amount_ore": 100},
     ("post", "/api/v1/municipalities/{code}/own-funds"): {"amount_ore": 100},
     ("post", "/api/v1/municipalities/{code}/allocations"): {
