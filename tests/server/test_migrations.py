@@ -17,3 +17,9 @@ def test_models_and_migrations_agree(app: APIFlask) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert set(context.get_current_heads()) == set(script.get_heads())
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_history_is_one_line() -> None:
+    """Branches may add migrations from the same parent while they are open; main chains them."""
+    script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
+    assert script.get_heads() == ["0005"]
