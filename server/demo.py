@@ -91,6 +91,7 @@ def load_demo(session: Session, *, environment: str = "development") -> Iterator
     yield _catalogue(session)
     yield from _launching(session)
     yield from _budgets(session)
+    yield _launch_hint(session)
 
 
 def _catalogue(session: Session) -> str:
@@ -201,8 +202,9 @@ def _organisations(session: Session) -> Iterator[str]:
     )
 
 
-#: The demo tool's products that class 4.B of Bakkeskolen holds a class licence for, so the
-#: demo pupil ``elev`` can open them (the licence has no order: it is demo data).
+#: The demo tool's products that class 4.B of Bakkeskolen has bought (through the real
+#: request, approval and invoice steps, like every licence), so the demo pupil ``elev`` can
+#: open them.
 DEMO_CLASS_LICENCES = ("matematisk-problemloesning", "laeseloeven-4", "foer-under-efter")
 
 
@@ -216,13 +218,12 @@ def schools_by_number(session: Session) -> dict[str, SchoolRow]:
 
 
 def _launching(session: Session) -> Iterator[str]:
-    """The demo LTI tool registered for every LTI demo product, and 4.B's demo licences."""
+    """The demo LTI tool registered for every LTI demo product."""
     from flask import current_app
 
     from server.catalogue.models import ProductRow
     from server.demo_tool import demo_product_keys, registration_for, tool_key
     from server.launch.operations import save_registration
-    from server.licensing.models import LicenceRow
 
     key = tool_key(current_app.config["VAR_DIR"])
     keys = demo_product_keys()
@@ -234,37 +235,20 @@ def _launching(session: Session) -> Iterator[str]:
     }
     for product_key in keys:
         save_registration(session, products[product_key].id, registration_for(product_key, key))
-    school = schools_by_number(session)["990001"]
-    class_id = session.scalar(
-        select(SchoolClassRow.id).where(
-            SchoolClassRow.school_id == school.id, SchoolClassRow.name == "4.B"
-        )
-    )
-    now = datetime.now(UTC)
-    for product_key in DEMO_CLASS_LICENCES:
-        licence_id = demo_id("licence", product_key, "4.B")
-        licence = session.get(LicenceRow, licence_id)
-        if licence is None:
-            session.add(
-                LicenceRow(
-                    id=licence_id, order_id=None, product_id=products[product_key].id,
-                    licence_type="class", municipality_code=school.municipality_code,
-                    school_id=school.id, school_class_id=class_id, school_year=SCHOOL_YEAR,
-                    seats=None, valid_from=datetime(2026, 8, 1, tzinfo=UTC),
-                    valid_until=datetime(2027, 8, 1, tzinfo=UTC), status="active",
-                    revoked_at=None, created_at=now,
-                )
-            )  # fmt: skip
     session.commit()
-    yield (
-        f"demo LTI tool (http://127.0.0.1:8001) registered for {len(keys)} products;"
-        f" class 4.B holds licences for {', '.join(DEMO_CLASS_LICENCES)}"
+    yield f"demo LTI tool (http://127.0.0.1:8001) registered for {len(keys)} products"
+
+
+def _launch_hint(session: Session) -> str:
+    from flask import current_app
+
+    from server.catalogue.models import ProductRow
+
+    first = session.scalar(
+        select(ProductRow.id).where(ProductRow.external_id == f"demo-{DEMO_CLASS_LICENCES[0]}")
     )
     base = current_app.config["PUBLIC_BASE_URL"]
-    yield (
-        f"open {base}/open/p/{products[DEMO_CLASS_LICENCES[0]].id} and sign in as elev:"
-        " the demo tool shows the launch"
-    )
+    return f"open {base}/open/p/{first} and sign in as elev: the demo tool shows the launch"
 
 
 # -- budgets, purchasing and licences -------------------------------------------------------
@@ -294,9 +278,29 @@ def demo_offer(session: Session, *, skip: int = 0) -> tuple[uuid.UUID, uuid.UUID
             OfferRow.subsidy_eligible,
             OfferRow.price_ore > 0,
             OfferRow.min_quantity == 1,
+            ProductRow.external_id.not_in([f"demo-{k}" for k in DEMO_CLASS_LICENCES]),
         )
         .order_by(ProductRow.title, OfferRow.id)
         .offset(skip)
+        .limit(1)
+    ).first()
+    return (rows[0], rows[1]) if rows else None
+
+
+def _tool_offer(session: Session, key: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(product id, offer id) of the class offer (else the school offer) of a demo tool product."""
+    from server.catalogue.models import OfferRow, ProductRow
+
+    rows = session.execute(
+        select(ProductRow.id, OfferRow.id)
+        .join(OfferRow, OfferRow.product_id == ProductRow.id)
+        .where(
+            ProductRow.external_id == f"demo-{key}",
+            OfferRow.active,
+            OfferRow.licence_type.in_(("class", "school")),
+            OfferRow.min_quantity == 1,
+        )
+        .order_by(OfferRow.licence_type, OfferRow.price_ore, OfferRow.id)
         .limit(1)
     ).first()
     return (rows[0], rows[1]) if rows else None
@@ -310,7 +314,7 @@ def _budgets(session: Session) -> Iterator[str]:
     from server.budgets.models import SubsidyProgrammeRow
     from server.identity.current import principal_for_user
     from server.purchasing import operations as purchasing
-    from server.purchasing.models import OrderRow
+    from server.purchasing.models import OrderLineRow, OrderRow
 
     def principal(username: str) -> Any:
         user = session.scalar(select(UserRow).where(UserRow.username == username))
@@ -346,20 +350,29 @@ def _budgets(session: Session) -> Iterator[str]:
         f" EANs {', '.join(DEMO_EANS.values())}, allocations to the demo schools"
     )
     bakkeskolen = session.scalar(select(SchoolRow).where(SchoolRow.institution_number == "990001"))
-    bought = demo_offer(session)
-    if bakkeskolen is None or bought is None:
-        return
-    if session.scalar(select(OrderRow.id).where(OrderRow.school_id == bakkeskolen.id)) is None:
-        four_b = session.scalar(
-            select(SchoolClassRow).where(
-                SchoolClassRow.school_id == bakkeskolen.id, SchoolClassRow.name == "4.B"
-            )
+    four_b = session.scalar(
+        select(SchoolClassRow).where(
+            SchoolClassRow.school_id == bakkeskolen.id, SchoolClassRow.name == "4.B"
         )
-        if four_b is None:
-            return
+    ) if bakkeskolen else None  # fmt: skip
+    if bakkeskolen is None or four_b is None:
+        return
+    wanted = [demo_offer(session)] + [_tool_offer(session, key) for key in DEMO_CLASS_LICENCES]
+    for product_id, offer_id in (w for w in wanted if w is not None):
+        held = session.scalar(
+            select(OrderLineRow.id)
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .where(OrderRow.school_id == bakkeskolen.id, OrderLineRow.product_id == product_id)
+        )
+        if held is not None:
+            continue
         request = purchasing.create_request(
-            session, principal("laerer"), offer_id=bought[1], quantity=1,
+            session, principal("laerer"), offer_id=offer_id, quantity=1,
             reason="Demo: et materiale til 4.B", school_class_id=four_b.id,
         )  # fmt: skip
-        purchasing.approve(session, principal("leder"), request.id, gateway=None)
-    yield "a paid demo order: 4.B at Bakkeskolen has a class licence (elev and elev2 see it)"
+        approver = "leder" if request.approver_role == "school_leader" else "indkoeber"
+        purchasing.approve(session, principal(approver), request.id, gateway=None)
+    yield (
+        f"paid demo orders (invoice): 4.B at Bakkeskolen holds licences for {len(wanted)}"
+        " products (elev and elev2 see them)"
+    )

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.demo import DEMO_EANS, demo_offer, load_demo
+from server.catalogue.models import ProductRow
+from server.demo import DEMO_CLASS_LICENCES, DEMO_EANS, demo_offer, load_demo
 from server.ledger.postings import check_ledger
 from server.organisations.models import SchoolClassRow, SchoolRow, UserRow
 
@@ -22,7 +23,7 @@ TokenFor = Callable[[UserRow], str]
 @pytest.fixture
 def demo(session: Session, token_for: TokenFor) -> dict[str, dict[str, str]]:
     lines = list(load_demo(session, environment="development"))
-    assert lines[-1].startswith("a paid demo order")
+    assert any(line.startswith("paid demo orders (invoice): 4.B") for line in lines)
     users = session.scalars(select(UserRow).where(UserRow.username.is_not(None))).all()
     return {u.username: {"Authorization": f"Bearer {token_for(u)}"} for u in users if u.username}
 
@@ -78,7 +79,17 @@ def test_teacher_request_leader_approval_invoice_licence_budget(
     assert (now_seen["allowed"], now_seen["reason"]) == (True, "licence")
     assert now_seen["message"].startswith("Din klasse har licens til ")
     materials = client.get("/api/v1/me/materials", headers=demo["elev"]).get_json()["items"]
-    assert {m["product_id"] for m in materials} == {str(already[0]), str(product_id)}
+    tools = session.scalars(
+        select(ProductRow.id).where(
+            ProductRow.external_id.in_([f"demo-{key}" for key in DEMO_CLASS_LICENCES])
+        )
+    ).all()
+    assert len(tools) == len(DEMO_CLASS_LICENCES)
+    assert {m["product_id"] for m in materials} == {
+        str(already[0]),
+        str(product_id),
+        *(str(t) for t in tools),
+    }
 
     after: dict[str, Any] = client.get(
         "/api/v1/municipalities/751/budget", headers=demo["indkoeber"]
