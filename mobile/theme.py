@@ -13,7 +13,7 @@ NORMAL = {
     "text": "#1F2328",
     "muted": "#57606A",
     "primary": "#0B5CAD",
-    "on_primary": "#FFFFFF",
+    "primary_text": "#FFFFFF",
     "accent": "#2E7D32",
     "danger": "#B3261E",
     "banner": "#FFF4CE",
@@ -25,7 +25,7 @@ CONTRAST = {
     "text": "#FFFFFF",
     "muted": "#FFFFFF",
     "primary": "#FFD400",
-    "on_primary": "#000000",
+    "primary_text": "#000000",
     "accent": "#FFD400",
     "danger": "#FF6B6B",
     "banner": "#333300",
@@ -43,7 +43,7 @@ class Theme(EventDispatcher):  # type: ignore[misc]
     text = ColorProperty(hex_colour(NORMAL["text"]))
     muted = ColorProperty(hex_colour(NORMAL["muted"]))
     primary = ColorProperty(hex_colour(NORMAL["primary"]))
-    on_primary = ColorProperty(hex_colour(NORMAL["on_primary"]))
+    primary_text = ColorProperty(hex_colour(NORMAL["primary_text"]))
     accent = ColorProperty(hex_colour(NORMAL["accent"]))
     danger = ColorProperty(hex_colour(NORMAL["danger"]))
     banner = ColorProperty(hex_colour(NORMAL["banner"]))
