@@ -12,10 +12,9 @@ from kivy.base import EventLoop
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
-from kivy.uix.button import Button
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.textinput import TextInput
-from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 PHONE = (360, 640)
@@ -62,18 +61,20 @@ def shown(widget: Widget) -> bool:
 
 
 def texts(root: Widget) -> list[str]:
-    return [w.text for w in walk(root) if isinstance(w, Label) and shown(w) and w.text]
+    return [
+        w.text for w in walk(root) if isinstance(w, Label | TextInput) and shown(w) and w.text
+    ]
 
 
 def small_targets(root: Widget) -> list[str]:
-    """Buttons and fields the user can touch that are smaller than 48 × 48 dp."""
+    """What the user can touch (buttons, rows, fields) that is smaller than 48 × 48 dp."""
     found = []
     for widget in walk(root):
-        if isinstance(widget, Button | ToggleButton | TextInput) or hasattr(widget, "on_release"):
-            if not shown(widget) or not isinstance(widget, Button | ToggleButton | TextInput):
-                continue
-            if widget.height < dp(48) - 0.5 or widget.width < dp(48) - 0.5:
-                found.append(f"{type(widget).__name__}({widget.text!r}) {widget.size}")
+        if not isinstance(widget, ButtonBehavior | TextInput) or not shown(widget):
+            continue
+        if widget.height < dp(48) - 0.5 or widget.width < dp(48) - 0.5:
+            label = getattr(widget, "text", "")
+            found.append(f"{type(widget).__name__}({label!r}) {tuple(widget.size)}")
     return found
 
 

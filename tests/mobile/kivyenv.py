@@ -49,3 +49,6 @@ def gl_probe() -> str | None:
         return None
     tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
     return f"no GL context for Kivy offscreen (exit {done.returncode}): {' '.join(tail)}"
+
+
+set_kivy_env()  # importing this module is the set-up: test modules import it first

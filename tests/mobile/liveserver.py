@@ -65,3 +65,36 @@ def start_demo_server(var_dir: Path, **config: Any) -> LiveServer:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return LiveServer(base, app, server, thread)
+
+
+def browser_for(base_url: str, username: str, password: str = "skolehylde-demo") -> Any:  # noqa: S107  # the demo password
+    """Stands in for the system browser: the server's sign-in form, then the redirect to the
+    app's loopback listener (exactly what a person does in the browser)."""
+    import re
+
+    import requests
+
+    def open_browser(url: str) -> None:
+        browser = requests.Session()
+        page = browser.get(url, allow_redirects=False, timeout=10)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        next_url = re.search(r'name="next" value="([^"]+)"', page.text)
+        if csrf is None or next_url is None:
+            raise RuntimeError(f"no sign-in form at {url}: {page.status_code}")
+        signed_in = browser.post(
+            f"{base_url}/login",
+            data={
+                "username": username,
+                "password": password,
+                "csrf_token": csrf.group(1),
+                "next": next_url.group(1).replace("&amp;", "&"),
+            },
+            allow_redirects=False,
+            timeout=10,
+        )
+        back = browser.get(
+            base_url + signed_in.headers["Location"], allow_redirects=False, timeout=10
+        )
+        requests.get(back.headers["Location"], timeout=10)  # the app's loopback redirect
+
+    return open_browser

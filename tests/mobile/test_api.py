@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import kivyenv  # noqa: F401  # Kivy headless, before anything imports it
+
+# isort: split
+
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
-from app_fakes import FakeTransport, answer, error_answer, fake_api
 
+from app_fakes import FakeTransport, answer, error_answer, fake_api
 from mobile import api as api_module
 from mobile.api import (
     ApiClient,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import kivyenv  # noqa: F401  # Kivy headless, before anything imports it
+
+# isort: split
+
 import os
 import stat
 from pathlib import Path
@@ -10,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
 from app_fakes import (
     FakeClock,
     FakeTransport,
@@ -22,7 +27,6 @@ from app_fakes import (
     page,
     product_detail,
 )
-
 from mobile import auth
 from mobile.api import Tokens
 from mobile.cache import RECENT_LIMIT, OfflineCache
