@@ -61,9 +61,7 @@ def shown(widget: Widget) -> bool:
 
 
 def texts(root: Widget) -> list[str]:
-    return [
-        w.text for w in walk(root) if isinstance(w, Label | TextInput) and shown(w) and w.text
-    ]
+    return [w.text for w in walk(root) if isinstance(w, Label | TextInput) and shown(w) and w.text]
 
 
 def small_targets(root: Widget) -> list[str]:
