@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from server import caching, health
+from server import caching, health, payments
 from server.config import settings_from_env
 from server.errors import case_error_body, register_error_handlers
 from server.extensions import db
@@ -69,6 +69,7 @@ def register_extensions(app: APIFlask) -> None:
     db.init_app(app)
     limiter.init_app(app)
     caching.init_app(app)
+    payments.init_app(app)  # app.extensions["payments"]: PAYMENTS_BACKEND's gateway
 
 
 @event.listens_for(Engine, "connect")
@@ -84,10 +85,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from server import oauth
+    from server.budgets import views as budget_views
     from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
+    from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
+    from server.purchasing import views as purchasing_views
     from server.search import service as search_service
 
     app.register_blueprint(health.bp)
@@ -98,6 +102,9 @@ def register_blueprints(app: APIFlask) -> None:
     organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
+    budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
+    purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks
+    licensing_views.init_app(app)  # licences, seats, trials, entitlements
 
 
 def register_docs(app: APIFlask) -> None:

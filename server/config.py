@@ -13,6 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+#: The EU threshold for supply and service contracts of municipalities (sub-central contracting
+#: authorities) in 2024–2025: EUR 221,000 = DKK 1,648,034, the amount Konkurrence- og
+#: Forbrugerstyrelsen publishes for the Danish procurement act (udbudsloven). The thresholds are
+#: revised every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
+DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_648_034_00
+
 
 class ConfigurationError(RuntimeError):
     """The configuration cannot serve safely (raised at start-up, never per request)."""
@@ -64,6 +70,47 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Product search (server/search): embedded tantivy under var/search by default, a
         # real mode in production too; Meilisearch when SEARCH_BACKEND=meilisearch.
         **_search_settings(env),
+        # Payments (server/payments): invoice by EAN/OIOUBL by default, Stripe when asked.
+        **_payments_settings(env, mode),
+    }
+
+
+def _payments_settings(env: Mapping[str, str], mode: str) -> dict[str, Any]:
+    backend = env.get("PAYMENTS_BACKEND", "invoice").strip().lower()
+    if backend not in {"invoice", "stripe"}:
+        raise ConfigurationError(f"PAYMENTS_BACKEND must be invoice or stripe, not {backend!r}")
+    api_key = env.get("STRIPE_API_KEY") or None
+    webhook_secret = env.get("STRIPE_WEBHOOK_SECRET") or None
+    if backend == "stripe" and mode == "production":
+        for name, value in (("STRIPE_API_KEY", api_key), ("STRIPE_WEBHOOK_SECRET", webhook_secret)):
+            if not value:
+                raise ConfigurationError(f"PAYMENTS_BACKEND=stripe needs {name} in production")
+    fee = env.get("PLATFORM_FEE_BPS", "1000")
+    if not fee.isdigit() or int(fee) > 10_000:
+        raise ConfigurationError(f"PLATFORM_FEE_BPS must be 0..10000 basis points, not {fee!r}")
+    threshold = env.get("PROCUREMENT_THRESHOLD_ORE", str(DEFAULT_PROCUREMENT_THRESHOLD_ORE))
+    if not threshold.isdigit() or int(threshold) == 0:
+        raise ConfigurationError(
+            f"PROCUREMENT_THRESHOLD_ORE must be whole øre > 0, not {threshold!r}"
+        )
+    payouts = env.get("PAYOUTS_BACKEND", "manual").strip().lower()
+    if payouts not in {"manual", "stripe_connect"}:
+        raise ConfigurationError(
+            f"PAYOUTS_BACKEND must be manual or stripe_connect, not {payouts!r}"
+        )
+    if payouts == "stripe_connect" and not api_key:
+        raise ConfigurationError("PAYOUTS_BACKEND=stripe_connect needs STRIPE_API_KEY")
+    return {
+        "PAYMENTS_BACKEND": backend,
+        "PAYOUTS_BACKEND": payouts,
+        "STRIPE_API_KEY": api_key,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,  # localstripe in tests
+        "STRIPE_WEBHOOK_SECRET": webhook_secret,
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY") or None,
+        # Publisher payouts: the platform's fee in basis points (1000 = 10 %).
+        "PLATFORM_FEE_BPS": int(fee),
+        # Reports: warn when one publisher's spend reaches 80 % of this (see README).
+        "PROCUREMENT_THRESHOLD_ORE": int(threshold),
     }
 
 

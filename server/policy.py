@@ -99,6 +99,19 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "review.moderate": ("platform_admin",),
     "catalogue_rules.read": ("platform_admin", "municipal_buyer"),
     "catalogue_rules.manage": ("platform_admin", "municipal_buyer"),
+    # budgets, purchasing and licences (issue 5)
+    "programme.manage": ("platform_admin",),
+    "budget.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "budget.manage": ("platform_admin", "municipal_buyer"),
+    "purchase.request": ("school_staff",),
+    "purchase.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "purchase.approve_school": ("school_leader", "municipal_buyer"),
+    "purchase.approve_municipal": ("municipal_buyer",),
+    "order.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "order.cancel": ("school_leader", "municipal_buyer"),
+    "licence.read": ("platform_admin", "municipal_buyer", "school_staff"),
+    "licence.assign": ("school_staff",),
+    "trial.start": ("school_staff",),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)

@@ -138,3 +138,19 @@ def token_for(session: Session) -> Callable[[Any], str]:
 
     ensure_default_clients(session)
     return lambda user: issue_access_token(session, user.id)
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[Any]:
+    """localstripe in its own process on 127.0.0.1 and a free port (see localstripeserver.py).
+
+    ``.url``, ``.api_key``, ``.webhook_secret``, ``.register_webhook(url)``, ``.events()``.
+    """
+    from localstripeserver import LocalStripe, LocalStripeUnavailable
+
+    try:
+        server = LocalStripe.start()
+    except LocalStripeUnavailable as error:
+        missing_component(str(error))
+    yield server
+    server.stop()

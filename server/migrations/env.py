@@ -6,11 +6,15 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Register every table on the metadata.
+import server.budgets.models
 import server.catalogue.models
 import server.goals.models
 import server.identity.models
+import server.ledger.models
+import server.licensing.models
 import server.oauth.models
 import server.organisations.models
+import server.purchasing.models
 import server.search.models  # noqa: F401
 from server.extensions import db
 

@@ -24,7 +24,10 @@ from sqlalchemy.orm import Session
 from factories import make_class, make_publisher, make_school, make_user
 from server.app import create_app
 from server.identity.models import BadgeRow
+from server.ledger.models import LedgerTransactionRow
+from server.licensing.models import LicenceRow, LicenceSeatRow, TrialRow
 from server.organisations.models import MembershipRow, SchoolClassRow, SchoolRow, UserRow
+from server.purchasing.models import OrderRow, PurchaseRequestRow
 
 # platform_admin is left out on purpose: it has no tenant, so nothing is foreign to it.
 PATH_PARAM = re.compile(r"{([a-z_]+)}")
@@ -77,6 +80,7 @@ def build_world(session: Session) -> World:
         "publisher_admin": make_user(session, "publisher_admin", publisher=publisher_a),
     }
     product_b, offer_b, review_b = _catalogue_of(session, publisher_b, school_b)
+    purchase_b = _purchase_of(session, publisher_b, school_b, class_b)
     ids = {
         "product_id": str(product_b),
         "offer_id": str(offer_b),
@@ -88,8 +92,43 @@ def build_world(session: Session) -> World:
         "publisher_id": str(publisher_b.id),
         "code": "751",
         "municipality_code": "751",
+        **purchase_b,
     }
     return World(ids, principals)
+
+
+def _purchase_of(
+    session: Session, publisher: Any, school: SchoolRow, school_class: SchoolClassRow
+) -> dict[str, str]:
+    """Tenant B's programme, a pending request, a paid order and its pupil licence."""
+    from purchasing_support import fund_school, make_offer, principal
+
+    from server.purchasing import operations as purchasing
+
+    admin = principal(session, make_user(session, "platform_admin", name="Admin B"))
+    programme = fund_school(session, admin, school, grant_ore=10_000, own_ore=10_000)
+    offer = make_offer(session, publisher, price_ore=1_000, licence_type="pupil")
+    teacher = principal(session, make_user(session, "teacher", school=school, name="Lærer B"))
+    leader = principal(session, make_user(session, "school_leader", school=school, name="Leder B"))
+    asks = [
+        purchasing.create_request(
+            session,
+            teacher,
+            offer_id=offer.id,
+            quantity=2,
+            reason="Til 5.B",
+            school_class_id=school_class.id,
+        )
+        for _ in range(2)
+    ]
+    order = purchasing.approve(session, leader, asks[0].id, gateway=None)
+    licence = session.scalar(select(LicenceRow.id).where(LicenceRow.order_id == order.id))
+    return {
+        "programme_id": str(programme.id),
+        "request_id": str(asks[1].id),
+        "order_id": str(order.id),
+        "licence_id": str(licence),
+    }
 
 
 def _catalogue_of(
@@ -127,11 +166,15 @@ def snapshot(session: Session) -> tuple[int, ...]:
     session.expire_all()
     counted = [
         session.scalar(select(func.count()).select_from(t)) or 0
-        for t in (UserRow, MembershipRow, SchoolRow, SchoolClassRow, BadgeRow)
-    ]
+        for t in (UserRow, MembershipRow, SchoolRow, SchoolClassRow, BadgeRow,
+                  LedgerTransactionRow, PurchaseRequestRow, OrderRow, LicenceSeatRow, TrialRow)
+    ]  # fmt: skip
+    states = tuple(session.scalars(select(OrderRow.status).order_by(OrderRow.id))) + tuple(
+        session.scalars(select(PurchaseRequestRow.status).order_by(PurchaseRequestRow.id))
+    )
     revoked = session.scalar(select(func.count()).where(BadgeRow.revoked_at.is_not(None))) or 0
     grades = session.scalar(select(func.sum(SchoolClassRow.grade))) or 0
-    return (*counted, revoked, grades)
+    return (*counted, revoked, grades, states)
 
 
 def fill(path: str, ids: dict[str, str]) -> str:
@@ -181,6 +224,19 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/products/{product_id}/reviews"): {"rating": 5, "text": "Virker godt"},
     ("post", "/api/v1/reviews/{review_id}/moderate"): {"decision": "approved"},
     ("put", "/api/v1/municipalities/{code}/catalogue-rules"): {"blocked_publisher_ids": []},
+    ("put", "/api/v1/programmes/{programme_id}/grants/{code}"): {"amount_ore": 100},
+    ("post", "/api/v1/municipalities/{code}/own-funds"): {"amount_ore": 100},
+    ("post", "/api/v1/municipalities/{code}/allocations"): {
+        "school_id": "00000000-0000-4000-8000-000000000001",
+        "fund": "own",
+        "amount_ore": 100,
+    },
+    ("put", "/api/v1/municipalities/{code}/purchase-settings"): {"withdrawal_days": 10},
+    ("post", "/api/v1/purchase-requests/{request_id}/approve"): {},
+    ("post", "/api/v1/purchase-requests/{request_id}/reject"): {"reason": "Nej tak"},
+    ("post", "/api/v1/licences/{licence_id}/seats"): {
+        "user_id": "00000000-0000-4000-8000-000000000002"
+    },
 }
 
 TokenFor = Callable[[UserRow], str]

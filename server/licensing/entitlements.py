@@ -1,0 +1,186 @@
+"""May this user open this product now, and why: a licence, a trial, or a free product.
+
+``check_entitlement`` is the one query the launch side asks before every launch; it never
+writes. The order of reasons: a valid licence (the one that runs longest), an active trial of
+one of the user's classes, a free product (published with an active offer priced 0 øre);
+otherwise ``expired`` when a licence or trial the user had has run out, else ``no_licence``.
+
+Who holds what:
+
+* a pupil: their class (class membership), school and municipality, and their own seats;
+* a teacher or school leader: their schools and municipality, and the class passed as
+  ``school_class_id`` when it is a class of one of their schools;
+* a municipal buyer: municipality licences of their municipality.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from server.catalogue.models import OfferRow, ProductRow
+from server.licensing.models import LicenceRow, LicenceSeatRow, TrialRow
+from server.organisations.models import MembershipRow, SchoolClassRow, SchoolRow
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+REASONS = ("licence", "trial", "free", "no_licence", "expired", "unknown_product")
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    allowed: bool
+    reason: str  # "licence" | "trial" | "free" | "no_licence" | "expired" | "unknown_product"
+    product_id: uuid.UUID
+    message: str  # Danish, for the user ("Din skole har licens til 31.07.2027", ...)
+    licence_id: uuid.UUID | None = None
+    trial_id: uuid.UUID | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """The tenants a user can hold licences through."""
+
+    municipality_codes: frozenset[str]
+    school_ids: frozenset[uuid.UUID]
+    class_ids: frozenset[uuid.UUID]
+
+
+def aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def last_day_text(valid_until: datetime) -> str:
+    """``valid_until`` is exclusive: the last day it is valid, Danish style (31.07.2027)."""
+    last = aware(valid_until).astimezone(COPENHAGEN) - timedelta(microseconds=1)
+    return last.strftime("%d.%m.%Y")
+
+
+def holdings_of(
+    session: Session, user_id: uuid.UUID, school_class_id: uuid.UUID | None = None
+) -> Holdings:
+    memberships = session.scalars(
+        select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.active)
+    ).all()
+    municipalities = {m.municipality_code for m in memberships if m.municipality_code}
+    schools = {m.school_id for m in memberships if m.school_id}
+    classes = {m.class_id for m in memberships if m.class_id and m.role == "pupil"}
+    staff_schools = {
+        m.school_id for m in memberships if m.school_id and m.role in ("teacher", "school_leader")
+    }
+    if school_class_id is not None and staff_schools:
+        school_class = session.get(SchoolClassRow, school_class_id)
+        if school_class is not None and school_class.school_id in staff_schools:
+            classes.add(school_class.id)
+    if schools:
+        municipalities |= set(
+            session.scalars(
+                select(SchoolRow.municipality_code).where(SchoolRow.id.in_(schools))
+            ).all()
+        )
+    return Holdings(frozenset(municipalities), frozenset(schools), frozenset(classes))
+
+
+def _licence_message(licence: LicenceRow) -> str:
+    until = last_day_text(licence.valid_until)
+    holder = {
+        "municipality": "Din kommune har",
+        "school": "Din skole har",
+        "class": "Din klasse har",
+        "pupil": "Du har",
+    }[licence.licence_type]
+    return f"{holder} licens til {until}"
+
+
+def check_entitlement(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    product_id: uuid.UUID,
+    school_class_id: uuid.UUID | None = None,
+    at: datetime | None = None,
+) -> Entitlement:
+    """Whether ``user_id`` may open ``product_id`` at ``at`` (now), and why. Never writes."""
+    now = aware(at) if at is not None else datetime.now(UTC)
+    product = session.get(ProductRow, product_id)
+    if product is None or product.status != "published":
+        return Entitlement(False, "unknown_product", product_id, "Materialet findes ikke.")
+    holds = holdings_of(session, user_id, school_class_id)
+    licences = session.scalars(
+        select(LicenceRow).where(
+            LicenceRow.product_id == product_id,
+            LicenceRow.status == "active",
+            LicenceRow.valid_from <= now,
+            or_(
+                and_(
+                    LicenceRow.licence_type == "municipality",
+                    LicenceRow.municipality_code.in_(holds.municipality_codes),
+                ),
+                and_(
+                    LicenceRow.licence_type == "school", LicenceRow.school_id.in_(holds.school_ids)
+                ),
+                and_(
+                    LicenceRow.licence_type == "class",
+                    LicenceRow.school_class_id.in_(holds.class_ids),
+                ),
+                and_(
+                    LicenceRow.licence_type == "pupil",
+                    exists().where(
+                        LicenceSeatRow.licence_id == LicenceRow.id,
+                        LicenceSeatRow.user_id == user_id,
+                    ),
+                ),
+            ),
+        )
+    ).all()
+    current = [row for row in licences if aware(row.valid_until) > now]
+    if current:
+        best = max(current, key=lambda row: aware(row.valid_until))
+        return Entitlement(
+            True, "licence", product_id, _licence_message(best),
+            licence_id=best.id, valid_until=aware(best.valid_until),
+        )  # fmt: skip
+    trials = (
+        session.scalars(
+            select(TrialRow).where(
+                TrialRow.product_id == product_id,
+                TrialRow.school_class_id.in_(holds.class_ids),
+                TrialRow.started_at <= now,
+            )
+        ).all()
+        if holds.class_ids
+        else []
+    )
+    running = [row for row in trials if aware(row.ends_at) > now]
+    if running:
+        trial = max(running, key=lambda row: aware(row.ends_at))
+        return Entitlement(
+            True, "trial", product_id, f"Prøveperiode til {last_day_text(trial.ends_at)}",
+            trial_id=trial.id, valid_until=aware(trial.ends_at),
+        )  # fmt: skip
+    free = session.scalar(
+        select(OfferRow.id)
+        .where(OfferRow.product_id == product_id, OfferRow.active, OfferRow.price_ore == 0)
+        .limit(1)
+    )
+    if free is not None:
+        return Entitlement(True, "free", product_id, "Materialet er gratis.")
+    if licences or trials:
+        ended = max(
+            [aware(row.valid_until) for row in licences] + [aware(row.ends_at) for row in trials]
+        )
+        return Entitlement(
+            False, "expired", product_id, f"Adgangen udløb {last_day_text(ended)}.",
+            valid_until=ended,
+        )  # fmt: skip
+    return Entitlement(
+        False,
+        "no_licence",
+        product_id,
+        "Din skole har ikke licens til materialet. Din lærer kan bede om at købe det.",
+    )
