@@ -89,6 +89,7 @@ def register_blueprints(app: APIFlask) -> None:
     from server.catalogue import views as catalogue_views
     from server.goals import case_views, views
     from server.identity import federated
+    from server.launch import init_app as launch_init_app
     from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
     from server.purchasing import views as purchasing_views
@@ -105,6 +106,7 @@ def register_blueprints(app: APIFlask) -> None:
     budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
     purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks
     licensing_views.init_app(app)  # licences, seats, trials, entitlements
+    launch_init_app(app)  # LTI 1.3 platform, signed URL launches, assignments, use reports
 
 
 def register_docs(app: APIFlask) -> None:

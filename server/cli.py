@@ -40,9 +40,21 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option(
+    "--demo-tool/--no-demo-tool",
+    default=None,
+    help="Also serve the demo LTI tool on 127.0.0.1:8001 (default: yes, except in production).",
+)
+def serve(host: str, port: int, workers: int, threads: int, demo_tool: bool | None) -> None:
     """Serve the marketplace with gunicorn (the production WSGI server)."""
     from gunicorn.app.base import BaseApplication
+
+    if demo_tool is None:
+        from server.config import settings_from_env
+
+        demo_tool = settings_from_env()["SKOLEHYLDE_ENV"] != "production"
+    if demo_tool:
+        _start_demo_tool()
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -69,8 +81,23 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         f"  {base}/api/v1/products?q=brøkker      product search (typos welcome)\n"
         f"  {base}/ims/case/v1p0/CFDocuments     the CASE provider\n"
         f"  {base}/ready                         readiness\n"
+        + (
+            "  http://127.0.0.1:8001/lti/login       the demo LTI tool (sign in as elev and"
+            " open a Lærkereden material)\n"
+            if demo_tool
+            else ""
+        )
     )
     Server().run()
+
+
+def _start_demo_tool() -> None:
+    """The demo LTI tool as a child process; it ends with the server."""
+    import atexit
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-m", "server.demo_tool"])
+    atexit.register(child.terminate)
 
 
 @main.command()

@@ -88,6 +88,7 @@ def load_demo(session: Session, *, environment: str = "development") -> Iterator
     client = ensure_default_clients(session)
     yield f"OAuth client for the app: {client.client_id} (public, code + PKCE, badge grant)"
     yield _catalogue(session)
+    yield from _launching(session)
 
 
 def _catalogue(session: Session) -> str:
@@ -195,4 +196,65 @@ def _organisations(session: Session) -> Iterator[str]:
     yield (
         f"demo accounts (password '{DEMO_PASSWORD}'): "
         + ", ".join(f"{u.username} ({u.role})" for u in USERS)
+    )
+
+
+#: The demo tool's products that class 4.B of Bakkeskolen holds a class licence for, so the
+#: demo pupil ``elev`` can open them (the licence has no order: it is demo data).
+DEMO_CLASS_LICENCES = ("matematisk-problemloesning", "laeseloeven-4", "foer-under-efter")
+
+
+def schools_by_number(session: Session) -> dict[str, SchoolRow]:
+    return {
+        row.institution_number: row
+        for row in session.scalars(
+            select(SchoolRow).where(SchoolRow.institution_number.in_([n for n, _, _ in SCHOOLS]))
+        )
+    }
+
+
+def _launching(session: Session) -> Iterator[str]:
+    """The demo LTI tool registered for every LTI demo product, and 4.B's demo licences."""
+    from flask import current_app
+
+    from server.catalogue.models import ProductRow
+    from server.demo_tool import demo_product_keys, registration_for, tool_key
+    from server.launch.operations import save_registration
+    from server.licensing.models import LicenceRow
+
+    key = tool_key(current_app.config["VAR_DIR"])
+    keys = demo_product_keys()
+    products = {
+        str(row.external_id).removeprefix("demo-"): row
+        for row in session.scalars(
+            select(ProductRow).where(ProductRow.external_id.in_([f"demo-{k}" for k in keys]))
+        )
+    }
+    for product_key in keys:
+        save_registration(session, products[product_key].id, registration_for(product_key, key))
+    school = schools_by_number(session)["990001"]
+    class_id = session.scalar(
+        select(SchoolClassRow.id).where(
+            SchoolClassRow.school_id == school.id, SchoolClassRow.name == "4.B"
+        )
+    )
+    now = datetime.now(UTC)
+    for product_key in DEMO_CLASS_LICENCES:
+        licence_id = demo_id("licence", product_key, "4.B")
+        licence = session.get(LicenceRow, licence_id)
+        if licence is None:
+            session.add(
+                LicenceRow(
+                    id=licence_id, order_id=None, product_id=products[product_key].id,
+                    licence_type="class", municipality_code=school.municipality_code,
+                    school_id=school.id, school_class_id=class_id, school_year=SCHOOL_YEAR,
+                    seats=None, valid_from=datetime(2026, 8, 1, tzinfo=UTC),
+                    valid_until=datetime(2027, 8, 1, tzinfo=UTC), status="active",
+                    revoked_at=None, created_at=now,
+                )
+            )  # fmt: skip
+    session.commit()
+    yield (
+        f"demo LTI tool (http://127.0.0.1:8001) registered for {len(keys)} products;"
+        f" class 4.B holds licences for {', '.join(DEMO_CLASS_LICENCES)}"
     )

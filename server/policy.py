@@ -112,6 +112,14 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "licence.read": ("platform_admin", "municipal_buyer", "school_staff"),
     "licence.assign": ("school_staff",),
     "trial.start": ("school_staff",),
+    # launch (issue 6): opening materials in a class, assignments, tools, use reports
+    "class.launch": ("class_pupil", "school_staff"),
+    "assignment.create": ("school_staff",),
+    "assignment.read": ("platform_admin", "class_pupil", "school_staff"),
+    "assignment.qr": ("platform_admin", "school_staff"),
+    "tool_registration.manage": ("platform_admin", "publisher_admin"),
+    "publisher.entitlements": ("platform_admin", "publisher_admin"),
+    "usage.read": ("platform_admin", "municipal_buyer", "school_leader"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)

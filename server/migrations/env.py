@@ -10,6 +10,7 @@ import server.budgets.models
 import server.catalogue.models
 import server.goals.models
 import server.identity.models
+import server.launch.models
 import server.ledger.models
 import server.licensing.models
 import server.oauth.models

@@ -28,6 +28,12 @@ NOT_JSON = {
     "/oauth/authorize",
     "/login",
     "/logout",
+    # the browser's steps of a launch (issue 6): one-time URL, LTI authorization, deep
+    # linking return, an assignment's QR code
+    "/launch/<token>",
+    "/lti/authorize",
+    "/lti/deep-link/return",
+    "/open/a/<uuid:assignment_id>",
 }
 
 

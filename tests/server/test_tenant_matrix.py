@@ -93,6 +93,7 @@ def build_world(session: Session) -> World:
         "code": "751",
         "municipality_code": "751",
         **purchase_b,
+        "assignment_id": str(_assignment_of(session, class_b, product_b)),
     }
     return World(ids, principals)
 
@@ -131,6 +132,20 @@ def _purchase_of(
     }
 
 
+def _assignment_of(session: Session, school_class: Any, product_id: uuid.UUID) -> uuid.UUID:
+    from datetime import UTC, datetime
+
+    from server.launch.models import AssignmentRow
+
+    row = AssignmentRow(
+        id=uuid.uuid4(), class_id=school_class.id, product_id=product_id, lesson_title="Lektion",
+        url="https://tool.example/lti/1", custom={}, created_by=None, created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row.id
+
+
 def _catalogue_of(
     session: Session, publisher: Any, school: SchoolRow
 ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
@@ -163,11 +178,14 @@ def _badge_for(session: Session, pupil: UserRow) -> uuid.UUID:
 
 def snapshot(session: Session) -> tuple[int, ...]:
     """Row counts and the roster state of tenant B: what a refused request must not change."""
+    from server.launch.models import AssignmentRow, ToolRegistrationRow
+
     session.expire_all()
     counted = [
         session.scalar(select(func.count()).select_from(t)) or 0
         for t in (UserRow, MembershipRow, SchoolRow, SchoolClassRow, BadgeRow,
-                  LedgerTransactionRow, PurchaseRequestRow, OrderRow, LicenceSeatRow, TrialRow)
+                  LedgerTransactionRow, PurchaseRequestRow, OrderRow, LicenceSeatRow, TrialRow,
+                  ToolRegistrationRow, AssignmentRow)
     ]  # fmt: skip
     states = tuple(session.scalars(select(OrderRow.status).order_by(OrderRow.id))) + tuple(
         session.scalars(select(PurchaseRequestRow.status).order_by(PurchaseRequestRow.id))
@@ -236,6 +254,13 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/purchase-requests/{request_id}/reject"): {"reason": "Nej tak"},
     ("post", "/api/v1/licences/{licence_id}/seats"): {
         "user_id": "00000000-0000-4000-8000-000000000002"
+    },
+    ("put", "/api/v1/products/{product_id}/tool-registration"): {
+        "client_id": "matrix-tool",
+        "deployment_id": "1",
+        "login_url": "https://tool.example/login",
+        "launch_url": "https://tool.example/launch",
+        "jwks_url": "https://tool.example/jwks",
     },
 }
 
