@@ -389,12 +389,17 @@ class ApiClient:
         *,
         school_class_id: str | None = None,
         assignment_id: str | None = None,
+        select_content: bool = False,
     ) -> dict[str, Any]:
+        """A one-time URL to open in the system browser. ``select_content``: a teacher picks
+        a lesson in the tool (LTI Deep Linking) and the pick becomes the class's assignment."""
         body: dict[str, Any] = {"product_id": product_id}
         if school_class_id:
             body["school_class_id"] = school_class_id
         if assignment_id:
             body["assignment_id"] = assignment_id
+        if select_content:
+            body["select_content"] = True
         return dict(self.request("POST", "/api/v1/launches", json_body=body))
 
     def start_trial(self, product_id: str, school_class_id: str) -> dict[str, Any]:

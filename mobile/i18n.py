@@ -135,16 +135,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "Din anmodning er sendt til godkendelse ({total}).",
         "Your request has been sent for approval ({total}).",
     ),
-    "assigned": ("Materialet er givet til {name}.", "The material is assigned to {name}."),
     "rated": (
         "Tak! Din bedømmelse vises, når den er godkendt.",
         "Thank you! Your rating shows once it is approved.",
     ),
     "needs_class": ("Vælg en klasse først.", "Choose a class first."),
     "needs_offer": ("Materialet har ingen pris at købe.", "The material has no price to buy."),
-    "assign_unavailable": (
-        "Tildeling til en klasse sker fra dit LMS (lektion) – ikke i appen endnu.",
-        "Assigning to a class is done from your LMS (lesson) – not in the app yet.",
+    "assign_in_tool": (
+        "Vælg lektionen i materialet i browseren – så får {name} den.",
+        "Pick the lesson in the material in the browser – then {name} gets it.",
     ),
     # approvals and budget
     "approvals_title": ("Anmodninger og budget", "Requests and budget"),

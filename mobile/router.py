@@ -55,7 +55,9 @@ class Router:
         elif name == "search" and not self.search.results:
             self.search.submit_search()
         elif name == "approvals":
-            self.approvals.load(self.session.school_id, self.session.municipality_code)
+            self.approvals.load(
+                self.session.school_id, self.session.municipality_code, self.session.role
+            )
 
     def open_product(self, product_id: str) -> None:
         self.product.load(product_id)

@@ -37,21 +37,40 @@ class ApprovalsViewModel(ViewModel):
         super().__init__(api, run_in_background, connectivity=connectivity)
         self.school_id = ""
         self.municipality_code = ""
+        self.role = ""
+        self._titles: dict[str, str] = {}
 
-    def load(self, school_id: str = "", municipality_code: str = "") -> None:
+    def load(self, school_id: str = "", municipality_code: str = "", role: str = "") -> None:
+        """The requests this role decides (the leader below the municipality's threshold, the
+        buyer from it) and the budget: the school's for a leader, the municipality's for a
+        buyer."""
         self.school_id = school_id or self.school_id
         self.municipality_code = municipality_code or self.municipality_code
+        self.role = role or self.role
 
         def fetch() -> dict[str, Any]:
             budget: dict[str, Any] | None = None
             try:
-                if self.school_id:
-                    budget = self.api.school_budget(self.school_id)
-                elif self.municipality_code:
+                if self.role == "municipal_buyer" and self.municipality_code:
                     budget = self.api.municipality_budget(self.municipality_code)
+                elif self.school_id:
+                    budget = self.api.school_budget(self.school_id)
             except NotFoundError:
                 budget = None
-            return {"requests": self.api.purchase_requests("pending"), "budget": budget}
+            requests = [
+                r
+                for r in self.api.purchase_requests("pending")
+                if not self.role or r.get("approver_role", self.role) == self.role
+            ]
+            for request in requests:  # the list carries product ids; titles for people
+                product_id = str(request.get("product_id", ""))
+                if product_id and product_id not in self._titles:
+                    try:
+                        title = self.api.product(product_id)["listing"]["title"]
+                    except ApiError:
+                        title = ""
+                    self._titles[product_id] = str(title)
+            return {"requests": requests, "budget": budget}
 
         self._run(fetch, self._show, retry=self.load)
 
@@ -80,7 +99,9 @@ class ApprovalsViewModel(ViewModel):
                 "request_id": str(r["id"]),
                 "text": translator.t(
                     "request_line",
-                    title=r.get("product_title") or r.get("title") or "",
+                    title=self._titles.get(str(r.get("product_id", "")))
+                    or r.get("product_title")
+                    or "",
                     quantity=r.get("quantity", 1),
                     total=format_kr(int(r.get("total_ore", 0))),
                 ),

@@ -187,10 +187,23 @@ class ProductViewModel(ViewModel):
         self._run(lambda: self.api.request_purchase(body), ok)
 
     def assign_to_class(self) -> None:
-        """No plain "assign product to class" endpoint exists: assignments are made from the
-        LMS (LTI deep linking, the Launch issue). Say so rather than pretend."""
-        self.error = ""
-        self.notice = translator.t("assign_unavailable")
+        """Assigning is LTI Deep Linking: the tool opens in the browser for the chosen class,
+        the teacher picks a lesson there, and the pick becomes the class's assignment."""
+        chosen = self._class()
+        if chosen is None:
+            return
+
+        def ok(answer: dict[str, Any]) -> None:
+            self.last_launch_url = str(answer["url"])
+            self.open_url(self.last_launch_url)
+            self.notice = translator.t("assign_in_tool", name=chosen["name"])
+
+        self._run(
+            lambda: self.api.launch(
+                self.product_id, school_class_id=chosen["id"], select_content=True
+            ),
+            ok,
+        )
 
     def rate(self, stars: int, text: str = "") -> None:
         def ok(_review: dict[str, Any]) -> None:

@@ -98,3 +98,55 @@ def browser_for(base_url: str, username: str, password: str = "skolehylde-demo")
         requests.get(back.headers["Location"], timeout=10)  # the app's loopback redirect
 
     return open_browser
+
+
+def token_of(live: LiveServer, username: str) -> str:
+    """A bearer token for a demo user, issued by the server's own code (for test set-up)."""
+    from sqlalchemy import select
+
+    from server.oauth.tokens import issue_access_token
+    from server.organisations.models import UserRow
+
+    with live.app.app_context():
+        session = db.session()
+        user_id = session.scalar(select(UserRow.id).where(UserRow.username == username))
+        token = issue_access_token(session, user_id)
+        session.commit()
+        db.session.remove()
+    return token
+
+
+def fund_demo_school(live: LiveServer) -> dict[str, Any]:
+    """A subsidy programme with Aarhus's grant and own funds, and an allocation to
+    Bakkeskolen, through the budget API as the platform admin and Aarhus's buyer."""
+    import uuid
+
+    import requests
+
+    base = live.base_url
+
+    def call(token: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+        answer = requests.request(method, base + path, json=body, headers=headers, timeout=10)
+        assert answer.status_code in (200, 201), (path, answer.status_code, answer.text)
+        result: dict[str, Any] = answer.json()
+        return result
+
+    admin, buyer = token_of(live, "admin"), token_of(live, "indkoeber")
+    leader = token_of(live, "leder")
+    me = requests.get(
+        f"{base}/api/v1/me", headers={"Authorization": f"Bearer {leader}"}, timeout=10
+    ).json()
+    school_id = next(r["school_id"] for r in me["user"]["roles"] if r["school_id"])
+    programme = call(admin, "POST", "/api/v1/programmes", {
+        "name": "Digitale læremidler 2026/27", "rate_bp": 5000,
+        "valid_from": "2026-08-01", "valid_to": "2027-07-31",
+    })  # fmt: skip
+    call(admin, "PUT", f"/api/v1/programmes/{programme['id']}/grants/751",
+         {"amount_ore": 40_000_000})  # fmt: skip
+    call(buyer, "POST", "/api/v1/municipalities/751/own-funds", {"amount_ore": 20_000_000})
+    call(buyer, "PUT", "/api/v1/municipalities/751/purchase-settings", {"ean": "5798000160750"})
+    for fund, amount in (("grant", 15_000_000), ("own", 10_000_000)):
+        call(buyer, "POST", "/api/v1/municipalities/751/allocations",
+             {"school_id": school_id, "fund": fund, "amount_ore": amount})  # fmt: skip
+    return {"school_id": school_id, "programme_id": programme["id"]}

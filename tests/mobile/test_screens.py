@@ -25,8 +25,8 @@ import pytest
 from app_fakes import answer
 from appdriver import AppDriver, OverlayTransport
 from conftest_gl import require_gl
-from gui import SIZES, outside_window, pump, resize, screenshot, small_targets, texts
-from liveserver import LiveServer, start_demo_server
+from gui import SIZES, outside_window, pump, resize, screenshot, small_targets, texts, walk
+from liveserver import LiveServer, fund_demo_school, start_demo_server
 from mobile.api import Offline
 from mobile.i18n import translator
 
@@ -37,6 +37,7 @@ pytestmark = pytest.mark.slow
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require_gl()
     server = start_demo_server(tmp_path_factory.mktemp("server"))
+    fund_demo_school(server)
     yield server
     server.stop()
 
@@ -65,10 +66,6 @@ def canned(products: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
         ("GET", "/api/v1/me/materials"): lambda _b: answer(200, materials),
         ("GET", "/api/v1/purchase-requests"): lambda _b: answer(200, requests),
     }
-
-
-BUDGET = {"allocated_ore": 25_000_000, "spent_ore": 9_150_000, "reserved_ore": 1_368_750,
-          "remaining_ore": 14_481_250, "subsidy_used_ore": 4_575_000}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +130,13 @@ def test_every_screen_renders_legibly_in_danish(
     product = driver.vm("product")
     actions = ["Beskrivelse", "Priser", "Bed om køb", "Start prøveperiode"]
     check(driver, "05-product", size, [product.title, *actions], out)
+    screen = driver.screen("product")
+    screen.ids.reason.text = "Til brøkforløbet i 4.B"
+    screen.ids.quantity.text = "240"
+    screen.ids.purchase_button.dispatch("on_release")
+    pump()
+    assert product.error == "" and product.notice.startswith("Din anmodning er sendt")
+    check(driver, "05-product-requested", size, [product.notice], out)
 
     driver.tab("goals")
     goals = driver.vm("goals")
@@ -169,12 +173,17 @@ def test_every_screen_renders_legibly_in_danish(
     driver.sign_out()
 
     driver.sign_in("leder")
-    school = driver.app.session.school_id
-    real.canned[("GET", f"/api/v1/schools/{school}/budget")] = lambda _b: answer(200, BUDGET)
     driver.tab("approvals")
     approvals = driver.vm("approvals")
     check(driver, "10-approvals", size,
           ["Venter på godkendelse", "Budget", "Brugt", "Tilbage", approvals.remaining,
            approvals.requests[0]["text"], "Godkend", "Afvis"], out)  # fmt: skip
+    first = driver.screen("approvals").ids.requests.children[-1]  # the list's top row
+    approve = next(w for w in walk(first) if getattr(w, "text", "") == "Godkend")
+    approve.dispatch("on_release")
+    pump()
+    assert (approvals.error, approvals.notice) == ("", "Godkendt.")
+    assert approvals.spent_share + approvals.reserved_share > 0
+    check(driver, "11-approved", size, ["Godkendt.", "Budget", approvals.spent], out)
     driver.sign_out()
     assert driver.app.nav.current == "signin"
