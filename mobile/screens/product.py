@@ -37,6 +37,11 @@ class ProductScreen(AppScreen):
         if text in values:
             setattr(self.vm, prop, values.index(text))
 
+    def request_purchase(self, reason: str) -> None:
+        """The goal the teacher searched by goes with the request (why this material)."""
+        goal_id = self.router.search.goal_id
+        self.vm.request_purchase(reason, [goal_id] if goal_id else [])
+
     def set_quantity(self, text: str) -> None:
         self.vm.quantity = int(text) if text.isdigit() and int(text) > 0 else 1
 

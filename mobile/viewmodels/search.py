@@ -34,6 +34,8 @@ FACETS = (
 
 class SearchViewModel(ViewModel):
     query = StringProperty("")
+    #: the query the results shown are for (it lags ``query`` while the user types)
+    shown_query = StringProperty("")
     #: rows for the RecycleView: see ``format.product_row``
     results = ListProperty([])
     total = NumericProperty(0)
@@ -84,11 +86,13 @@ class SearchViewModel(ViewModel):
         self._generation += 1
         generation = self._generation
         params = self._params(offset=0)
+        asked = self.query
 
         def ok(page: dict[str, Any]) -> None:
             if generation != self._generation:
                 return  # an older answer arriving after a newer one: drop it
             self.results = [product_row(hit) for hit in page["items"]]
+            self.shown_query = asked
             self._page_done(page)
             self._set_facets(page.get("facets", {}))
 
