@@ -128,7 +128,7 @@ class SkolehyldeApp(App):  # type: ignore[misc]
         session = SessionViewModel(
             api, runner, cache=cache, token_store=store, scanner=self._scanner,
             browser_sign_in=self._browser_sign_in or (
-                lambda client: auth.browser_sign_in(client, open_browser=self._open_url)
+                lambda client: auth.platform_sign_in(client, self._open_url)
             ),
             connectivity=connectivity,
         )  # fmt: skip

@@ -159,6 +159,49 @@ def browser_sign_in(
     return exchange_code(api, request, code_from_redirect(redirect, request.state))
 
 
+def android_sign_in(
+    api: ApiClient,
+    *,
+    open_browser: Callable[[str], object] = webbrowser.open,
+    timeout: float = SIGN_IN_TIMEOUT,
+) -> Tokens:
+    """Android: the redirect is ``dk.skolehylde.app:/oauth/callback`` (RFC 8252 §7.1),
+    delivered as an intent (the filter is in ``packaging/android_intent_filters.xml``). Not run here:
+    building for Android needs the Android SDK, which this machine cannot download."""
+    from android import activity  # type: ignore[import-not-found,unused-ignore]  # p4a
+
+    received: list[str] = []
+    done = threading.Event()
+
+    def on_new_intent(intent: object) -> None:
+        data = intent.getDataString()  # type: ignore[attr-defined]
+        if data and data.startswith(ANDROID_REDIRECT):
+            received.append(str(data))
+            done.set()
+
+    activity.bind(on_new_intent=on_new_intent)
+    try:
+        request = authorization_request(
+            api.base_url, api.client_id, ANDROID_REDIRECT, lang=translator.lang
+        )
+        open_browser(request.url)
+        done.wait(timeout)
+    finally:
+        activity.unbind(on_new_intent=on_new_intent)
+    if not received:
+        raise SignInRequired(translator.t("err_sign_in_cancelled"), code="timeout")
+    return exchange_code(api, request, code_from_redirect(received[0], request.state))
+
+
+def platform_sign_in(api: ApiClient, open_browser: Callable[[str], object]) -> Tokens:
+    """The system-browser flow for this platform."""
+    from kivy.utils import platform
+
+    if platform == "android":
+        return android_sign_in(api, open_browser=open_browser)
+    return browser_sign_in(api, open_browser=open_browser)
+
+
 def exchange_code(api: ApiClient, request: AuthorizationRequest, code: str) -> Tokens:
     return api.token_request(
         {

@@ -17,7 +17,7 @@ from mobile.i18n import translator
 from mobile.viewmodels.base import Connectivity, Runner, Scheduler, ViewModel, run_now
 from mobile.viewmodels.format import product_row
 
-DEBOUNCE_SECONDS = 0.2
+DEBOUNCE_SECONDS = 0.15  # a pause in typing; short enough for p95 <= 300 ms end to end
 PAGE_SIZE = 20
 #: the facets the app offers, in this order (names of ``GET /api/v1/products`` parameters)
 FACETS = (
