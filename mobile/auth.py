@@ -166,8 +166,8 @@ def android_sign_in(
     timeout: float = SIGN_IN_TIMEOUT,
 ) -> Tokens:
     """Android: the redirect is ``dk.skolehylde.app:/oauth/callback`` (RFC 8252 §7.1),
-    delivered as an intent (the filter is in ``packaging/android_intent_filters.xml``). Not run here:
-    building for Android needs the Android SDK, which this machine cannot download."""
+    delivered as an intent (the filter: ``packaging/android_intent_filters.xml``). Not run
+    here: building for Android needs the Android SDK, which this machine cannot download."""
     from android import activity  # type: ignore[import-not-found,unused-ignore]  # p4a
 
     received: list[str] = []
