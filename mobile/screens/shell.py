@@ -16,7 +16,7 @@ TITLES = {
     "home": "home_title",
     "search": "search_title",
     "goals": "goals_title",
-    "goal": "goals_title",
+    "goal": "goals",
     "product": "product_title",
     "approvals": "approvals_title",
     "settings": "settings_title",
