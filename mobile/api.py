@@ -329,10 +329,12 @@ class ApiClient:
             return False
         return True
 
-    def revoke(self) -> None:
-        """Revoke the refresh token (and with it the session) at the server; forget both."""
-        tokens = self.tokens
-        self.forget_tokens()
+    def revoke(self, tokens: Tokens | None = None) -> None:
+        """Revoke the refresh token (and with it the session) at the server; forget both.
+        ``tokens``: the ones to revoke when the client has already let go of them."""
+        if tokens is None:
+            tokens = self.tokens
+            self.forget_tokens()
         if tokens is None:
             return
         for token, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "")):

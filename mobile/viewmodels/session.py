@@ -93,8 +93,9 @@ class SessionViewModel(ViewModel):
         def done(_result: Any, _error: BaseException | None) -> None:
             pass
 
-        self.run_in_background(self.api.revoke, done)
-        self.api.tokens = None
+        tokens = self.api.tokens
+        self.api.tokens = None  # at once: nothing else is sent with them from now on
+        self.run_in_background(lambda: self.api.revoke(tokens), done)
         self.token_store.save(None)
         self.cache.clear_personal()
         self._clear()

@@ -610,3 +610,23 @@ def test_every_text_key_has_danish_and_english() -> None:
     from mobile.i18n import TEXT
 
     assert all(da and en for da, en in TEXT.values())
+
+
+def test_sign_out_revokes_the_old_tokens_even_when_the_revoke_runs_later(
+    cache: OfflineCache,
+) -> None:
+    transport = FakeTransport()
+    transport.on("POST", "/oauth/revoke", answer(200, {}))
+    later: list[Any] = []
+    api = fake_api(transport, tokens=Tokens("a", "r"))
+    vm = SessionViewModel(
+        api, lambda work, done: later.append((work, done)), cache=cache,
+        token_store=auth.MemoryTokenStore(),
+    )  # fmt: skip
+    vm.sign_out()
+    assert api.tokens is None and transport.calls == []
+    api.tokens = Tokens("next-user", "next-refresh")  # someone signs in before it runs
+    work, done = later.pop()
+    done(work(), None)
+    assert [c["form"]["token"] for c in transport.calls] == ["r", "a"]
+    assert api.tokens == Tokens("next-user", "next-refresh")
