@@ -32,7 +32,7 @@ CONTRAST = {
     "line": "#FFFFFF",
 }
 
-TOUCH = dp(48)  # the smallest touch target
+TOUCH_DP = 48  # the smallest touch target (dp: converted when used, once a window exists)
 
 
 class Theme(EventDispatcher):  # type: ignore[misc]
@@ -48,7 +48,6 @@ class Theme(EventDispatcher):  # type: ignore[misc]
     danger = ColorProperty(hex_colour(NORMAL["danger"]))
     banner = ColorProperty(hex_colour(NORMAL["banner"]))
     line = ColorProperty(hex_colour(NORMAL["line"]))
-    touch = NumericProperty(TOUCH)
 
     def on_high_contrast(self, _instance: object, value: bool) -> None:
         for name, colour in (CONTRAST if value else NORMAL).items():
@@ -60,7 +59,7 @@ class Theme(EventDispatcher):  # type: ignore[misc]
 
     def tap(self, scale: float) -> float:
         """A touch-target height that grows with the text: at least 48 dp."""
-        return float(max(TOUCH, dp(48) * scale))
+        return float(max(dp(TOUCH_DP), dp(TOUCH_DP) * scale))
 
 
 theme = Theme()

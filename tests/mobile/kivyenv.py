@@ -47,7 +47,7 @@ def gl_probe() -> str | None:
         return "opening an offscreen Kivy window timed out"
     if done.returncode == 0 and "ok" in done.stdout:
         return None
-    tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+    tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
     return f"no GL context for Kivy offscreen (exit {done.returncode}): {' '.join(tail)}"
 
 

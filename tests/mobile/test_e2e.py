@@ -14,6 +14,9 @@ tests do, with pylti1p3).
 from __future__ import annotations
 
 import kivyenv  # noqa: F401  # Kivy headless, before anything imports it
+from conftest_gl import require_gl
+
+require_gl()  # before anything opens a window: without GL, Kivy ends the process
 
 # isort: split
 
@@ -29,7 +32,6 @@ import requests
 from sqlalchemy import select
 
 from appdriver import AppDriver
-from conftest_gl import require_gl
 from gui import SIZES, pump, resize, texts, walk
 from liveserver import LiveServer, fund_demo_school, start_demo_server, token_of
 from mobile.screens.widgets import TileView
@@ -45,7 +47,6 @@ LESSON = "Problemløsning: ugens opgave"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require_gl()
     server = start_demo_server(tmp_path_factory.mktemp("server"))
     fund_demo_school(server)
     yield server

@@ -11,6 +11,9 @@ answers 404 for them. Set ``SKOLEHYLDE_SCREENSHOT_DIR`` to also write the pictur
 from __future__ import annotations
 
 import kivyenv  # noqa: F401  # Kivy headless, before anything imports it
+from conftest_gl import require_gl
+
+require_gl()  # before anything opens a window: without GL, Kivy ends the process
 
 # isort: split
 
@@ -24,7 +27,6 @@ import pytest
 
 from app_fakes import answer
 from appdriver import AppDriver, OverlayTransport
-from conftest_gl import require_gl
 from gui import SIZES, outside_window, pump, resize, screenshot, small_targets, texts, walk
 from liveserver import LiveServer, fund_demo_school, start_demo_server
 from mobile.api import Offline
@@ -35,7 +37,6 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require_gl()
     server = start_demo_server(tmp_path_factory.mktemp("server"))
     fund_demo_school(server)
     yield server
