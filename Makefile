@@ -47,6 +47,8 @@ bench: $(STAMP) ## run the benchmarks (prints JSON; several minutes)
 	$(BIN)/python bench/goals.py
 	$(BIN)/python bench/search_port.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/launch.py
+	$(BIN)/python bench/purchases.py
 	$(BIN)/python bench/app.py
 
 .PHONY: app

@@ -93,6 +93,7 @@ def register_blueprints(app: APIFlask) -> None:
     from server.licensing import views as licensing_views
     from server.organisations import views as organisation_views
     from server.purchasing import views as purchasing_views
+    from server.reports import views as report_views
     from server.search import service as search_service
 
     app.register_blueprint(health.bp)
@@ -103,10 +104,11 @@ def register_blueprints(app: APIFlask) -> None:
     organisation_views.init_app(app)  # schools, classes, rosters, badges, publishers
     catalogue_views.init_app(app)  # listings, offers, assets, review workflow, reviews
     search_service.init_app(app)  # the search index, its outbox, product search
+    launch_init_app(app)  # LTI 1.3 platform, signed URL launches, assignments, use reports
+    report_views.init_app(app)  # buyers' reports: spend, subsidy claim, charts
     budget_views.init_app(app)  # subsidy programmes, grants, allocations, budgets
     purchasing_views.init_app(app)  # requests, approval, orders, payments, webhooks
     licensing_views.init_app(app)  # licences, seats, trials, entitlements
-    launch_init_app(app)  # LTI 1.3 platform, signed URL launches, assignments, use reports
 
 
 def register_docs(app: APIFlask) -> None:

@@ -6,6 +6,7 @@ import gc
 import json
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +250,47 @@ def catalogue_import(file: Path, cvr: str | None, dry_run: bool) -> None:
 
 
 @main.group()
+def payouts() -> None:
+    """Publisher payouts: monthly statements (gross, platform fee, net)."""
+
+
+@payouts.command("statements")
+@click.option("--month", required=True, help="YYYY-MM (Copenhagen calendar month)")
+@with_appcontext
+def payouts_statements(month: str) -> None:
+    """Print every publisher's statement for MONTH as JSON (amounts in øre, excl. VAT)."""
+    from server.organisations.models import PublisherRow
+    from server.payments.payouts import Month, statements_for_month
+    from server.reports.queries import sale_lines
+
+    try:
+        parsed = Month.parse(month)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--month") from error
+    session = db.session()
+    fee_bps = int(current_app.config["PLATFORM_FEE_BPS"])
+    statements = statements_for_month(parsed, sale_lines(session, parsed), fee_bps=fee_bps)
+    out = []
+    for statement in statements:
+        publisher = session.get(PublisherRow, statement.publisher_id)
+        out.append(
+            {
+                "publisher_id": str(statement.publisher_id),
+                "publisher": publisher.name if publisher else None,
+                "month": str(statement.month),
+                "sales_ore": statement.sales_ore,
+                "refunds_ore": statement.refunds_ore,
+                "gross_ore": statement.gross_ore,
+                "fee_bps": statement.fee_bps,
+                "fee_ore": statement.fee_ore,
+                "net_ore": statement.net_ore,
+                "lines": len(statement.lines),
+            }
+        )
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+@main.group()
 def search() -> None:
     """The product search index (rebuild, drift check, outbox)."""
 
@@ -317,3 +359,82 @@ def search_sync() -> None:
     if report.error:
         click.echo(f"error: the search index is unavailable: {report.error}", err=True)
         sys.exit(1)
+
+
+@main.group()
+def ledger() -> None:
+    """The budget ledger (double-entry, append-only)."""
+
+
+@ledger.command("check")
+@with_appcontext
+def ledger_check() -> None:
+    """Cached balances = sums of entries, transactions sum to zero. Exit 1 if not."""
+    from server.ledger.postings import check_ledger
+
+    problems = check_ledger(db.session())
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("the ledger balances")
+
+
+def _duration(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = text[:-1], text[-1:]
+    if unit not in units or not value.isascii() or not value.isdigit():
+        raise click.BadParameter("a whole number and s, m, h or d (e.g. 24h)")
+    return timedelta(seconds=int(value) * units[unit])
+
+
+@main.group()
+def purchasing() -> None:
+    """Purchase requests and orders."""
+
+
+@purchasing.command("release-abandoned")
+@click.option("--older-than", default="24h", show_default=True, help="e.g. 30m, 24h, 2d")
+@with_appcontext
+def purchasing_release_abandoned(older_than: str) -> None:
+    """Release the reservations of card orders whose payment never came."""
+    from server.purchasing.operations import release_abandoned
+
+    count = release_abandoned(
+        db.session(), current_app.extensions.get("payments"), older_than=_duration(older_than)
+    )
+    click.echo(f"released: {count}")
+
+
+@main.group()
+def licences() -> None:
+    """Licences."""
+
+
+@licences.command("rollover")
+@click.argument("institution_number")
+@click.option("--from-year", required=True, help="the school's current year, e.g. 2026/27")
+@with_appcontext
+def licences_rollover(institution_number: str, from_year: str) -> None:
+    """Roll a school into the next school year; its class licences move with their classes."""
+    from sqlalchemy import select
+
+    from server.identity.principal import Principal, Role
+    from server.licensing.operations import rollover_licences
+    from server.organisations.models import SchoolRow
+    from server.organisations.operations import rollover_school_year
+
+    session = db.session()
+    school = session.scalar(
+        select(SchoolRow).where(SchoolRow.institution_number == institution_number)
+    )
+    if school is None:
+        click.echo(f"error: no school with institution number {institution_number}", err=True)
+        sys.exit(1)
+    operator = Principal(user_id=None, roles=(Role("platform_admin"),), client_id="cli")
+    report = rollover_school_year(session, operator, school.id, from_school_year=from_year)
+    moved = rollover_licences(session, school.id)
+    click.echo(
+        f"{school.name}: {report.from_year} → {report.to_year}, {len(report.promoted)} classes"
+        f" promoted, {len(report.graduated)} graduated, {moved} class licences moved"
+    )

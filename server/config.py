@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-#: The EU threshold for supply and service contracts of municipalities (sub-central contracting
-#: authorities) in 2024–2025: EUR 221,000 = DKK 1,648,034, the amount Konkurrence- og
-#: Forbrugerstyrelsen publishes for the Danish procurement act (udbudsloven). The thresholds are
-#: revised every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
-DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_648_034_00
+#: The EU threshold for supply and service contracts of regional and municipal authorities in
+#: 2024–2025: 1.644.638 kr. (EUR 221,000), as Konkurrence- og Forbrugerstyrelsen publishes it
+#: for the procurement act ("Tærskelværdier 2024 og 2025", after the Commission's delegated
+#: regulations (EU) 2023/2495 ff. and communication C/2023/902). The thresholds are revised
+#: every two years: set PROCUREMENT_THRESHOLD_ORE to the amount in force.
+DEFAULT_PROCUREMENT_THRESHOLD_ORE = 1_644_638_00
 
 
 class ConfigurationError(RuntimeError):
@@ -67,6 +68,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Rate limits: in-process by default, shared across workers through Redis when set.
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Launch events are queued per worker and written in batches this often (seconds).
+        "LAUNCH_EVENTS_FLUSH_SECONDS": _positive_int(env, "LAUNCH_EVENTS_FLUSH_SECONDS", 1),
         # Product search (server/search): embedded tantivy under var/search by default, a
         # real mode in production too; Meilisearch when SEARCH_BACKEND=meilisearch.
         **_search_settings(env),

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,6 +90,7 @@ def load_demo(session: Session, *, environment: str = "development") -> Iterator
     yield f"OAuth client for the app: {client.client_id} (public, code + PKCE, badge grant)"
     yield _catalogue(session)
     yield from _launching(session)
+    yield from _budgets(session)
 
 
 def _catalogue(session: Session) -> str:
@@ -258,3 +260,106 @@ def _launching(session: Session) -> Iterator[str]:
         f"demo LTI tool (http://127.0.0.1:8001) registered for {len(keys)} products;"
         f" class 4.B holds licences for {', '.join(DEMO_CLASS_LICENCES)}"
     )
+    base = current_app.config["PUBLIC_BASE_URL"]
+    yield (
+        f"open {base}/open/p/{products[DEMO_CLASS_LICENCES[0]].id} and sign in as elev:"
+        " the demo tool shows the launch"
+    )
+
+
+# -- budgets, purchasing and licences -------------------------------------------------------
+
+DEMO_PROGRAMME = "Digitale læremidler 2026/27"
+#: fictional EAN numbers with the 5790000 prefix and a valid GS1 check digit
+DEMO_EANS = {"751": "5790000007516", "461": "5790000004614"}
+#: (municipality, pupils the demo grant is computed from: fictional)
+DEMO_GRANTS = (("751", 2400), ("461", 1800))
+DEMO_PER_PUPIL_ORE = 100_00  # 100 kr. per pupil
+DEMO_OWN_FUNDS_ORE = 200_000_00
+DEMO_ALLOCATION_ORE = 50_000_00  # per school and fund
+
+
+def demo_offer(session: Session, *, skip: int = 0) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(product id, offer id) of a subsidy-eligible class offer of a published demo product:
+    ``skip=0`` is the one the demo has bought for 4.B, ``skip=1`` one it has not."""
+    from server.catalogue.models import OfferRow, ProductRow
+
+    rows = session.execute(
+        select(ProductRow.id, OfferRow.id)
+        .join(OfferRow, OfferRow.product_id == ProductRow.id)
+        .where(
+            ProductRow.status == "published",
+            OfferRow.active,
+            OfferRow.licence_type == "class",
+            OfferRow.subsidy_eligible,
+            OfferRow.price_ore > 0,
+            OfferRow.min_quantity == 1,
+        )
+        .order_by(ProductRow.title, OfferRow.id)
+        .offset(skip)
+        .limit(1)
+    ).first()
+    return (rows[0], rows[1]) if rows else None
+
+
+def _budgets(session: Session) -> Iterator[str]:
+    """The subsidy programme, grants, EANs, allocations, and one paid order for 4.B."""
+    from datetime import date
+
+    from server.budgets import operations as budgets
+    from server.budgets.models import SubsidyProgrammeRow
+    from server.identity.current import principal_for_user
+    from server.purchasing import operations as purchasing
+    from server.purchasing.models import OrderRow
+
+    def principal(username: str) -> Any:
+        user = session.scalar(select(UserRow).where(UserRow.username == username))
+        return principal_for_user(session, user.id) if user else None
+
+    admin = principal("admin")
+    programme = session.scalar(
+        select(SubsidyProgrammeRow).where(SubsidyProgrammeRow.name == DEMO_PROGRAMME)
+    )
+    if programme is None:
+        programme = budgets.create_programme(
+            session, admin, name=DEMO_PROGRAMME, rate_bp=5000, valid_from=date(2026, 8, 1),
+            valid_to=date(2027, 7, 31), per_pupil_ore=DEMO_PER_PUPIL_ORE,
+        )  # fmt: skip
+    for code, pupils in DEMO_GRANTS:
+        budgets.set_grant(session, admin, programme.id, code, pupils=pupils)
+        budgets.update_settings(session, admin, code, ean=DEMO_EANS[code])
+        figures = budgets.municipality_budget(session, code)
+        if figures["own_funds_ore"] == 0:
+            budgets.add_own_funds(session, admin, code, DEMO_OWN_FUNDS_ORE)
+        for number, _name, municipality in SCHOOLS:
+            school = session.scalar(select(SchoolRow).where(SchoolRow.institution_number == number))
+            if municipality != code or school is None:
+                continue
+            if budgets.school_budget(session, school)["allocated_ore"] == 0:
+                for fund in ("grant", "own"):
+                    budgets.allocate(
+                        session, admin, code, school_id=school.id, fund=fund,
+                        amount_ore=DEMO_ALLOCATION_ORE, programme_id=programme.id,
+                    )  # fmt: skip
+    yield (
+        f"subsidy programme {DEMO_PROGRAMME!r} (50 %): grants for Aarhus and Odense,"
+        f" EANs {', '.join(DEMO_EANS.values())}, allocations to the demo schools"
+    )
+    bakkeskolen = session.scalar(select(SchoolRow).where(SchoolRow.institution_number == "990001"))
+    bought = demo_offer(session)
+    if bakkeskolen is None or bought is None:
+        return
+    if session.scalar(select(OrderRow.id).where(OrderRow.school_id == bakkeskolen.id)) is None:
+        four_b = session.scalar(
+            select(SchoolClassRow).where(
+                SchoolClassRow.school_id == bakkeskolen.id, SchoolClassRow.name == "4.B"
+            )
+        )
+        if four_b is None:
+            return
+        request = purchasing.create_request(
+            session, principal("laerer"), offer_id=bought[1], quantity=1,
+            reason="Demo: et materiale til 4.B", school_class_id=four_b.id,
+        )  # fmt: skip
+        purchasing.approve(session, principal("leder"), request.id, gateway=None)
+    yield "a paid demo order: 4.B at Bakkeskolen has a class licence (elev and elev2 see it)"

@@ -99,6 +99,13 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "review.moderate": ("platform_admin",),
     "catalogue_rules.read": ("platform_admin", "municipal_buyer"),
     "catalogue_rules.manage": ("platform_admin", "municipal_buyer"),
+    # launch (issue 6): opening materials in a class, assignments, tools, use reports
+    "class.launch": ("class_pupil", "school_staff"),
+    "assignment.create": ("school_staff",),
+    "assignment.qr": ("platform_admin", "school_staff"),
+    "tool_registration.manage": ("platform_admin", "publisher_admin"),
+    "publisher.entitlements": ("platform_admin", "publisher_admin"),
+    "usage.read": ("platform_admin", "municipal_buyer", "school_leader"),
     # budgets, purchasing and licences (issue 5)
     "programme.manage": ("platform_admin",),
     "budget.read": ("platform_admin", "municipal_buyer", "school_staff"),
@@ -112,14 +119,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "licence.read": ("platform_admin", "municipal_buyer", "school_staff"),
     "licence.assign": ("school_staff",),
     "trial.start": ("school_staff",),
-    # launch (issue 6): opening materials in a class, assignments, tools, use reports
-    "class.launch": ("class_pupil", "school_staff"),
-    "assignment.create": ("school_staff",),
-    "assignment.read": ("platform_admin", "class_pupil", "school_staff"),
-    "assignment.qr": ("platform_admin", "school_staff"),
-    "tool_registration.manage": ("platform_admin", "publisher_admin"),
-    "publisher.entitlements": ("platform_admin", "publisher_admin"),
-    "usage.read": ("platform_admin", "municipal_buyer", "school_leader"),
+    # reports (issue 5): a municipality's buyer sees its reports and claim; a school leader
+    # sees the school's
+    "report.municipality": ("platform_admin", "municipal_buyer"),
+    "report.school": ("platform_admin", "municipal_buyer", "school_leader"),
 }
 
 #: relations that count as "a tie to the tenant" (403 rather than 404 when denied)

@@ -24,12 +24,12 @@ import os
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -52,6 +52,8 @@ class LaunchEvent:
     #: the publisher's pairwise sub and whom it stands for (kept in publisher_subjects only)
     publisher_sub: str | None = None
     user_id: uuid.UUID | None = None
+    #: a launch under a trial: the trial's launch count goes up (purchasing reads it)
+    trial_id: uuid.UUID | None = None
 
 
 class LaunchEventRecorder:
@@ -137,6 +139,7 @@ class LaunchEventRecorder:
 def _write(batch: list[LaunchEvent]) -> None:
     from server.extensions import db
     from server.launch.models import LaunchEventRow, PublisherSubjectRow
+    from server.licensing.models import TrialRow
 
     session = db.session()
     try:
@@ -177,6 +180,13 @@ def _write(batch: list[LaunchEvent]) -> None:
             for (publisher_id, sub), user_id in subjects.items()
             if (publisher_id, sub) not in known
         )
+        trials = Counter(e.trial_id for e in batch if e.trial_id and e.outcome == "success")
+        for trial_id, launches in sorted(trials.items()):
+            session.execute(
+                update(TrialRow)
+                .where(TrialRow.id == trial_id)
+                .values(launches=TrialRow.launches + launches)
+            )
         session.commit()
     finally:
         db.session.remove()

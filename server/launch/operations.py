@@ -15,8 +15,10 @@ The hot path (a morning's first lesson) is three requests; none touches budget r
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import threading
 import time
 import urllib.request
 import uuid
@@ -28,7 +30,7 @@ from urllib.parse import urlencode, urlsplit
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -145,22 +147,59 @@ def _class_tenant(session: Session, school_class: SchoolClassRow) -> tuple[Tenan
 
 
 def _spend(session: Session, jti: str, expires_at: datetime, *also: str) -> bool:
-    """Mark one-time tokens used (one commit); False if one was used before (a replay)."""
-    session.add_all(SpentTokenRow(jti=j, expires_at=expires_at) for j in (jti, *also))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
+    """Mark one-time tokens used (one commit); False if one was used before (a replay).
+
+    The commit does not wait for the disk (PostgreSQL ``synchronous_commit = off`` for this
+    transaction; SQLite ``synchronous = NORMAL`` in WAL mode for this commit): it is the only
+    write on a launch's hot path. A crash of the machine (not of the process) may forget the
+    last spent tokens, which expire within minutes anyway; nothing else is relaxed. It runs
+    on a connection of its own, so the request's session is untouched.
+    """
+    rows = [{"jti": j, "expires_at": expires_at} for j in (jti, *also)]
+    engine = session.get_bind()
+    if not isinstance(engine, Engine):  # a session bound to one connection (not ours)
+        raise TypeError("spent tokens need an engine")
+    if engine.dialect.name == "sqlite":
+        # one writer at a time in this process: a thread waits on a lock, not in SQLite's
+        # busy handler (which sleeps in steps of milliseconds)
+        with _SQLITE_WRITER:
+            return _insert_spent(engine, rows)
+    return _insert_spent(engine, rows)
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def _insert_spent(engine: Engine, rows: list[dict[str, Any]]) -> bool:
+    with engine.connect() as connection:
+        dialect = connection.dialect.name
+        if dialect == "sqlite":
+            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        try:
+            if dialect == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            connection.execute(insert(SpentTokenRow), rows)
+            connection.commit()
+        except IntegrityError:
+            connection.rollback()
+            return False
+        finally:
+            if dialect == "sqlite":
+                connection.exec_driver_sql("PRAGMA synchronous = FULL")
+                connection.commit()
     return True
 
 
-def _role_in(principal: Principal, school_class: SchoolClassRow | None) -> str:
-    if school_class is not None and school_class.id in principal.classes("pupil"):
+def _role_in(
+    principal: Principal, school_class: SchoolClassRow | None, class_id: uuid.UUID | None
+) -> str:
+    """The principal's role in the class the launch is in (LTI's membership role)."""
+    if class_id is not None and class_id in principal.classes("pupil"):
         return "pupil"
-    if school_class is not None and school_class.school_id in principal.schools("teacher"):
+    school_id = school_class.school_id if school_class is not None else None
+    if school_id is not None and school_id in principal.schools("teacher"):
         return "teacher"
-    if school_class is not None and school_class.school_id in principal.schools("school_leader"):
+    if school_id is not None and school_id in principal.schools("school_leader"):
         return "school_leader"
     if principal.has_role("pupil"):
         return "pupil"
@@ -215,10 +254,11 @@ def create_launch(
         authorize(principal, action, tenant, what="class")
     elif select_content:
         raise ApiError("Vælg den klasse, lektionen er til.", code="class_required")
-    else:
-        own = sorted(principal.classes("pupil"))
-        school_class = session.get(SchoolClassRow, own[0]) if own else None
     product = _published_product(session, product_id)
+    class_id = school_class.id if school_class is not None else None
+    if class_id is None and not select_content:  # a pupil opens it in their own class
+        own = sorted(principal.classes("pupil"))
+        class_id = own[0] if own else None
     if select_content:
         registration = _registration(session, product)
         if lti.DEEP_LINKING_REQUEST not in registration.message_types or not (
@@ -230,36 +270,38 @@ def create_launch(
             )
     at = now()
     entitlement = check_entitlement(
-        session,
-        user_id=principal.user_id,
-        product_id=product.id,
-        school_class_id=school_class.id if school_class else None,
-        at=at,
+        session, user_id=principal.user_id, product_id=product.id, school_class_id=class_id, at=at
     )
+    if school_class is None and class_id is not None and not entitlement.allowed:
+        school_class = session.get(SchoolClassRow, class_id)
+    role = _role_in(principal, school_class, class_id)
     if not entitlement.allowed:
+        school = session.get(SchoolRow, school_class.school_id) if school_class else None
         record(
-            _event(session, settings, principal.user_id, product, school_class,
-                   _role_in(principal, school_class), "failed", entitlement.reason, at)
+            _event(settings, principal.user_id, product, school_class, school, role, "failed",
+                   entitlement.reason, at)
         )  # fmt: skip
         raise NotEntitled(entitlement.message, details={"reason": entitlement.reason})
     token, ticket = tickets.issue_ticket(
         settings.secret,
         user_id=principal.user_id,
         product_id=product.id,
-        class_id=school_class.id if school_class else None,
+        class_id=class_id,
         assignment_id=assignment_id,
         mode="select" if select_content else "launch",
+        role=role,
         now=at,
+        trial_id=entitlement.trial_id if entitlement.reason == "trial" else None,
     )
     return LaunchUrl(f"{settings.base_url}/launch/{token}", ticket.expires_at)
 
 
 def _event(
-    session: Session,
     settings: Settings,
     user_id: uuid.UUID,
     product: ProductRow,
     school_class: SchoolClassRow | None,
+    school: SchoolRow | None,
     role: str,
     outcome: str,
     reason: str | None,
@@ -268,7 +310,6 @@ def _event(
     kind: str | None = None,
     publisher_sub: str | None = None,
 ) -> LaunchEvent:
-    school = session.get(SchoolRow, school_class.school_id) if school_class else None
     return LaunchEvent(
         at=at,
         product_id=product.id,
@@ -302,19 +343,29 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         if refused.reason == "expired":
             raise LaunchGone("Linket er udløbet. Åbn materialet igen fra appen.") from refused
         raise LaunchRefused("Linket er ugyldigt.") from refused
-    user = session.get(UserRow, ticket.user_id)
-    product = session.get(ProductRow, ticket.product_id)
-    if user is None or not user.active or product is None or product.status != "published":
+    found = session.execute(
+        select(ProductRow, ToolRegistrationRow)
+        .outerjoin(ToolRegistrationRow, ToolRegistrationRow.product_id == ProductRow.id)
+        .where(ProductRow.id == ticket.product_id)
+    ).first()
+    if found is None or found[0].status != "published":
         raise LaunchRefused("Materialet kan ikke åbnes.")
-    school_class = session.get(SchoolClassRow, ticket.class_id) if ticket.class_id else None
+    product, registration_row = found
+    school_class, school = None, None
+    if ticket.class_id is not None:
+        in_school = session.execute(
+            select(SchoolClassRow, SchoolRow)
+            .join(SchoolRow, SchoolRow.id == SchoolClassRow.school_id)
+            .where(SchoolClassRow.id == ticket.class_id)
+        ).first()
+        if in_school is not None:
+            school_class, school = in_school
     assignment = session.get(AssignmentRow, ticket.assignment_id) if ticket.assignment_id else None
     if not _spend(session, ticket.jti, ticket.expires_at):
         raise LaunchGone("Linket er allerede brugt. Åbn materialet igen fra appen.")
-    from server.identity.current import principal_for_user
-
-    principal = principal_for_user(session, user.id) or Principal(user_id=user.id)
-    role = _role_in(principal, school_class)
-    sub = pairwise_subject(settings.pseudonym_key, user.id, product.publisher_id)
+    role = ticket.role
+    user_id = ticket.user_id
+    sub = pairwise_subject(settings.pseudonym_key, user_id, product.publisher_id)
     launch = product.listing.get("launch", {})
     if launch.get("kind") == "url":
         url_token = sign_url_token(
@@ -324,21 +375,23 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         location += ("&" if urlsplit(location).query else "?") + urlencode(
             {URL_TOKEN_PARAM: url_token}
         )
-        event = _event(session, settings, user.id, product, school_class, role, "success",
+        event = _event(settings, user_id, product, school_class, school, role, "success",
                        None, at, kind="url", publisher_sub=sub)  # fmt: skip
-        return Redirect(location, event)
-    registration = _registration(session, product)
+        return Redirect(location, dataclasses.replace(event, trial_id=ticket.trial_id))
+    if registration_row is None:
+        _registration(session, product)  # raises: not registered
+    registration: ToolRegistrationRow = registration_row
     select_content = ticket.mode == "select"
     message_type = lti.DEEP_LINKING_REQUEST if select_content else lti.RESOURCE_LINK_REQUEST
     if message_type not in registration.message_types:
         raise LaunchRefused("Forlagets værktøj tager ikke imod denne slags start.")
-    school = session.get(SchoolRow, school_class.school_id) if school_class else None
     goals = session.scalars(
         select(ProductGoalTagRow.goal_id)
         .where(ProductGoalTagRow.product_id == product.id)
         .order_by(ProductGoalTagRow.position)
     ).all()
     share = registration.share_personal_data
+    user = session.get(UserRow, user_id) if share else None
     hint_jti = tickets.new_jti()
     deep_link_data = None
     if select_content:
@@ -347,7 +400,7 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         deep_link_data = tickets.sign(
             settings.secret,
             "deeplink",
-            {"jti": tickets.new_jti(), "u": str(user.id), "p": str(product.id),
+            {"jti": tickets.new_jti(), "u": str(user_id), "p": str(product.id),
              "c": str(school_class.id)},
         )  # fmt: skip
     target = assignment.url if assignment else str(launch.get("url") or registration.launch_url)
@@ -369,8 +422,8 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         goal_uris=tuple(f"{settings.base_url}/ims/case/v1p0/CFItems/{goal}" for goal in goals),
         document_target=str(launch.get("target", "window")),
         custom=dict(assignment.custom) if assignment else {},
-        name=user.display_name if share else None,
-        email=user.email if share else None,
+        name=user.display_name if user else None,
+        email=user.email if user else None,
         deep_link_return_url=f"{settings.base_url}/lti/deep-link/return"
         if select_content
         else None,
@@ -387,12 +440,13 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
             "launch": lti.context_to_dict(context),
             "redirect_uris": redirect_uris,
             "event": {
-                "u": str(user.id),
+                "u": str(user_id),
                 "p": str(product.id),
                 "pub": str(product.publisher_id),
                 "s": str(school.id) if school else None,
                 "m": school.municipality_code if school else None,
                 "c": str(school_class.id) if school_class else None,
+                "t": str(ticket.trial_id) if ticket.trial_id else None,
             },
         },
     )
@@ -502,6 +556,7 @@ def authorize_launch(
         outcome="success",
         publisher_sub=launch.sub,
         user_id=uuid.UUID(event_ids["u"]),
+        trial_id=uuid.UUID(event_ids["t"]) if event_ids.get("t") else None,
     )
     return AutoPost(params["redirect_uri"], fields, event=event)
 

@@ -5,7 +5,8 @@
 - ``GET|POST /lti/authorize``: our OIDC authorization endpoint for tools; answers with a
   form that posts the signed ``id_token`` to the tool's launch URL;
 - ``POST /lti/deep-link/return``: where a tool posts the teacher's picked lesson;
-- ``GET /open/a/<assignment_id>``: what an assignment's QR code opens (sign in, then launch).
+- ``GET /open/a/<assignment_id>``: what an assignment's QR code opens (sign in, then launch);
+- ``GET /open/p/<product_id>``: the same for a product (a browser's way to what the app does).
 
 A refused step is a Danish page with the right 4xx status and the stable code; nothing is
 recorded as a successful launch unless the message was signed and handed to the browser.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from typing import TypeVar
+from urllib.parse import quote
 
 from apiflask import APIBlueprint
 from flask import Response, current_app, redirect, render_template, request
@@ -137,14 +139,38 @@ def deep_link_return() -> ResponseReturnValue:
 @bp.get("/open/a/<uuid:assignment_id>")
 def open_assignment(assignment_id: uuid.UUID) -> ResponseReturnValue:
     """An assignment's QR code: sign in (if not yet), then launch the lesson."""
+    return _open_signed_in(f"/open/a/{assignment_id}", assignment_id=assignment_id)
+
+
+@bp.get("/open/p/<uuid:product_id>")
+def open_product(product_id: uuid.UUID) -> ResponseReturnValue:
+    """Open a material in the browser (sign in first): what the app's launch does.
+
+    ``?select=<class id>``: a teacher picks a lesson for that class (Deep Linking)."""
+    raw = request.args.get("select")
+    try:
+        class_id = uuid.UUID(raw) if raw else None
+    except ValueError:
+        return message("Ukendt klasse", "Klassens id er ugyldigt.", 400, code="bad_class_id")
+    here = f"/open/p/{product_id}" + (f"?select={class_id}" if class_id else "")
+    return _open_signed_in(here, product_id=product_id, select_class_id=class_id)
+
+
+def _open_signed_in(
+    here: str,
+    *,
+    product_id: uuid.UUID | None = None,
+    assignment_id: uuid.UUID | None = None,
+    select_class_id: uuid.UUID | None = None,
+) -> ResponseReturnValue:
     user_id = session_user_id()
     principal = principal_for_user(db.session(), user_id) if user_id else None
     if principal is None:
-        return _secure(redirect(f"/login?next=/open/a/{assignment_id}", 303))
+        return _secure(redirect(f"/login?next={quote(here, safe='/')}", 303))
     try:
         launch = ops.create_launch(
-            db.session(), principal, product_id=None, school_class_id=None,
-            assignment_id=assignment_id, select_content=False,
+            db.session(), principal, product_id=product_id, school_class_id=select_class_id,
+            assignment_id=assignment_id, select_content=select_class_id is not None,
             check_entitlement=entitlements(), settings=settings(), record=record,
         )  # fmt: skip
     except ApiError as error:

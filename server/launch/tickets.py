@@ -41,7 +41,9 @@ class Ticket:
     class_id: uuid.UUID | None
     assignment_id: uuid.UUID | None
     mode: str  # "launch" (resource link or signed URL) | "select" (deep linking)
+    role: str  # the user's role in the class when the launch was asked for
     expires_at: datetime
+    trial_id: uuid.UUID | None = None  # the launch is a trial's (its launches are counted)
 
 
 def new_jti() -> str:
@@ -76,9 +78,21 @@ def issue_ticket(
     class_id: uuid.UUID | None,
     assignment_id: uuid.UUID | None,
     mode: str,
+    role: str,
     now: datetime,
+    trial_id: uuid.UUID | None = None,
 ) -> tuple[str, Ticket]:
-    ticket = Ticket(new_jti(), user_id, product_id, class_id, assignment_id, mode, now + TICKET_TTL)
+    ticket = Ticket(
+        new_jti(),
+        user_id,
+        product_id,
+        class_id,
+        assignment_id,
+        mode,
+        role,
+        now + TICKET_TTL,
+        trial_id,
+    )
     token = sign(
         secret,
         "ticket",
@@ -89,6 +103,8 @@ def issue_ticket(
             "c": str(class_id) if class_id else None,
             "a": str(assignment_id) if assignment_id else None,
             "m": mode,
+            "r": role,
+            "t": str(trial_id) if trial_id else None,
         },
     )
     return token, ticket
@@ -104,6 +120,8 @@ def read_ticket(secret: str, token: str, *, now: datetime) -> Ticket:
             class_id=uuid.UUID(payload["c"]) if payload.get("c") else None,
             assignment_id=uuid.UUID(payload["a"]) if payload.get("a") else None,
             mode=str(payload["m"]),
+            role=str(payload["r"]),
+            trial_id=uuid.UUID(payload["t"]) if payload.get("t") else None,
             expires_at=now + TICKET_TTL,  # an upper bound: it was issued before now
         )
     except (KeyError, ValueError, TypeError) as error:

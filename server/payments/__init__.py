@@ -52,5 +52,8 @@ def payouts_from_config(config: Mapping[str, Any]) -> PayoutGateway:
 
 def init_app(app: Any) -> None:
     """Put the configured gateways in ``app.extensions["payments"]`` and ``["payouts"]``."""
+    from server.payments import views
+
     app.extensions["payments"] = gateway_from_config(app.config)
     app.extensions["payouts"] = payouts_from_config(app.config)
+    app.register_blueprint(views.bp)  # GET /api/v1/payments/config

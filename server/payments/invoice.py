@@ -94,7 +94,7 @@ class Seller:
 
     name: str
     cvr: str
-    address: Address
+    address: Address | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class Buyer:
 
     name: str
     ean: str
-    address: Address
+    address: Address | None = None
     contact_reference: str = ""  # OIOUBL: the buyer's reference ("ordregiver"), optional
 
 
@@ -291,8 +291,10 @@ def _parties(root: etree._Element, seller: Seller, buyer: Buyer) -> None:
         _cbc(contact, "ID", buyer.contact_reference)
 
 
-def _party_name_and_address(party: etree._Element, name: str, address: Address) -> None:
+def _party_name_and_address(party: etree._Element, name: str, address: Address | None) -> None:
     _cbc(_cac(party, "PartyName"), "Name", name)
+    if address is None:
+        return
     postal = _cac(party, "PostalAddress")
     _cbc(
         postal,

@@ -15,7 +15,6 @@ refuses it; the description travels in ``metadata["description"]`` instead.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -140,18 +139,18 @@ class StripePaymentGateway:
         if not signature_header:
             raise InvalidWebhook("Webhooken mangler Stripe-Signature.")
         try:
-            stripe.WebhookSignature.verify_header(
-                payload.decode("utf-8"),
-                signature_header,
-                self._webhook_secret,
-                self._webhook_tolerance,
+            # the client's construct_event: signature and tolerance checked, no SDK globals
+            event = self._client.construct_event(
+                payload, signature_header, self._webhook_secret, self._webhook_tolerance
             )
-            body = json.loads(payload)
-        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+            body = event.to_dict()
+        except stripe.SignatureVerificationError as error:
             raise InvalidWebhook(f"Webhooken kunne ikke verificeres: {error}") from error
+        except (ValueError, TypeError, AttributeError, KeyError) as error:  # not an event object
+            raise InvalidWebhook(f"Webhooken har en uventet form: {error!r}") from error
         try:
             return _event(body)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidWebhook(f"Webhooken har en uventet form: {error!r}") from error
 
 

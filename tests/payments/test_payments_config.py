@@ -26,7 +26,7 @@ def test_invoice_is_the_embedded_default(tmp_path: Path) -> None:
 
     assert settings["PAYMENTS_BACKEND"] == "invoice"
     assert settings["PLATFORM_FEE_BPS"] == 1000
-    assert settings["PROCUREMENT_THRESHOLD_ORE"] == DEFAULT_PROCUREMENT_THRESHOLD_ORE == 164_803_400
+    assert settings["PROCUREMENT_THRESHOLD_ORE"] == DEFAULT_PROCUREMENT_THRESHOLD_ORE == 164_463_800
     assert isinstance(gateway_from_config(settings), InvoicePaymentGateway)
 
 
@@ -75,3 +75,17 @@ def test_the_app_holds_the_gateway(tmp_path: Path) -> None:
     )
 
     assert isinstance(app.extensions["payments"], InvoicePaymentGateway)
+
+
+def test_clients_learn_the_backend_and_publishable_key(tmp_path: Path) -> None:
+    base = conftest.test_config(f"sqlite:///{tmp_path / 'x.db'}")
+    invoice = create_app({**base, "PAYMENTS_BACKEND": "invoice"}).test_client()
+    card = create_app({**base, "PAYMENTS_BACKEND": "stripe", "STRIPE_API_KEY": "sk_test_1",
+                       "STRIPE_PUBLISHABLE_KEY": "pk_test_1"}).test_client()  # fmt: skip
+
+    assert invoice.get("/api/v1/payments/config").get_json() == {
+        "backend": "invoice", "currency": "dkk", "publishable_key": None,
+    }  # fmt: skip
+    reply = card.get("/api/v1/payments/config").get_json()
+    assert reply == {"backend": "stripe", "currency": "dkk", "publishable_key": "pk_test_1"}
+    assert "sk_test_1" not in str(reply)

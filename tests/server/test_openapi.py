@@ -34,6 +34,7 @@ NOT_JSON = {
     "/lti/authorize",
     "/lti/deep-link/return",
     "/open/a/<uuid:assignment_id>",
+    "/open/p/<uuid:product_id>",
 }
 
 

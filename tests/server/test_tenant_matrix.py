@@ -92,10 +92,24 @@ def build_world(session: Session) -> World:
         "publisher_id": str(publisher_b.id),
         "code": "751",
         "municipality_code": "751",
-        **purchase_b,
         "assignment_id": str(_assignment_of(session, class_b, product_b)),
+        **purchase_b,
     }
     return World(ids, principals)
+
+
+def _assignment_of(session: Session, school_class: Any, product_id: uuid.UUID) -> uuid.UUID:
+    from datetime import UTC, datetime
+
+    from server.launch.models import AssignmentRow
+
+    row = AssignmentRow(
+        id=uuid.uuid4(), class_id=school_class.id, product_id=product_id, lesson_title="Lektion",
+        url="https://tool.example/lti/1", custom={}, created_by=None, created_at=datetime.now(UTC),
+    )  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row.id
 
 
 def _purchase_of(
@@ -130,20 +144,6 @@ def _purchase_of(
         "order_id": str(order.id),
         "licence_id": str(licence),
     }
-
-
-def _assignment_of(session: Session, school_class: Any, product_id: uuid.UUID) -> uuid.UUID:
-    from datetime import UTC, datetime
-
-    from server.launch.models import AssignmentRow
-
-    row = AssignmentRow(
-        id=uuid.uuid4(), class_id=school_class.id, product_id=product_id, lesson_title="Lektion",
-        url="https://tool.example/lti/1", custom={}, created_by=None, created_at=datetime.now(UTC),
-    )  # fmt: skip
-    session.add(row)
-    session.commit()
-    return row.id
 
 
 def _catalogue_of(
@@ -242,6 +242,13 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/products/{product_id}/reviews"): {"rating": 5, "text": "Virker godt"},
     ("post", "/api/v1/reviews/{review_id}/moderate"): {"decision": "approved"},
     ("put", "/api/v1/municipalities/{code}/catalogue-rules"): {"blocked_publisher_ids": []},
+    ("put", "/api/v1/products/{product_id}/tool-registration"): {
+        "client_id": "matrix-tool",
+        "deployment_id": "1",
+        "login_url": "https://tool.example/login",
+        "launch_url": "https://tool.example/launch",
+        "jwks_url": "https://tool.example/jwks",
+    },
     ("put", "/api/v1/programmes/{programme_id}/grants/{code}"): {"amount_ore": 100},
     ("post", "/api/v1/municipalities/{code}/own-funds"): {"amount_ore": 100},
     ("post", "/api/v1/municipalities/{code}/allocations"): {
@@ -254,13 +261,6 @@ EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/purchase-requests/{request_id}/reject"): {"reason": "Nej tak"},
     ("post", "/api/v1/licences/{licence_id}/seats"): {
         "user_id": "00000000-0000-4000-8000-000000000002"
-    },
-    ("put", "/api/v1/products/{product_id}/tool-registration"): {
-        "client_id": "matrix-tool",
-        "deployment_id": "1",
-        "login_url": "https://tool.example/login",
-        "launch_url": "https://tool.example/launch",
-        "jwks_url": "https://tool.example/jwks",
     },
 }
 

@@ -1,6 +1,10 @@
 """A launch world: a school with a class, a pupil and a teacher, a publisher whose published
 product is registered with the demo tool (``pylti1p3``, its own Flask app), goal tags, and a
-class licence. The tool gets the platform's keys inline, so nothing is fetched."""
+class licence. The tool gets the platform's keys inline, so nothing is fetched.
+
+Test modules import the fixtures by their function names (``tool_key_fixture``,
+``world_fixture``): a ``conftest.py`` here would shadow the root one for ``from conftest
+import …`` elsewhere in the suite."""
 
 from __future__ import annotations
 
@@ -38,8 +42,8 @@ FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 ACTION = re.compile(r'<form id="[^"]*" (?:method="post" )?action="([^"]+)"')
 
 
-@pytest.fixture(scope="session")
-def tool_key() -> RSAKey:
+@pytest.fixture(scope="session", name="tool_key")
+def tool_key_fixture() -> RSAKey:
     return RSAKey.generate_key(2048, {"alg": "RS256", "use": "sig"}, auto_kid=True)
 
 
@@ -141,8 +145,8 @@ def make_licence(
     return licence.id
 
 
-@pytest.fixture
-def world(
+@pytest.fixture(name="world")
+def world_fixture(
     app: APIFlask, session: Session, token_for: Callable[[UserRow], str], tool_key: RSAKey
 ) -> World:
     package = read_case_package((CASE_FIXTURE / "opensalt_smartlevel-test.json").read_text())

@@ -18,7 +18,16 @@ import zxingcpp
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from launch_world import TOOL, World, ask_launch, client_id, form, run_launch
+from launch_world import (  # noqa: F401  (fixtures)
+    TOOL,
+    World,
+    ask_launch,
+    client_id,
+    form,
+    run_launch,
+    tool_key_fixture,
+    world_fixture,
+)
 from PIL import Image
 
 from factories import make_class, make_school, make_user
@@ -211,3 +220,22 @@ def test_a_pupil_of_another_class_cannot_see_the_qr_code_or_open_the_assignment(
     assert client.get(f"/api/v1/assignments/{row.id}/qr.png", headers=headers).status_code == 403
     assert ask_launch(client, world.token_for(other), assignment_id=row.id).status_code == 403
     assert client.get("/api/v1/me/assignments", headers=headers).get_json() == {"items": []}
+
+
+def test_a_teacher_in_a_browser_opens_the_tool_in_selection_mode(
+    world: World, client: FlaskClient
+) -> None:
+    path = f"/open/p/{world.product_id}?select={world.school_class.id}"
+    first = client.get(path)
+    assert first.status_code == 303
+    assert first.headers["Location"] == (
+        f"/login?next=/open/p/{world.product_id}%3Fselect%3D{world.school_class.id}"
+    )
+    with client.session_transaction() as browser:
+        browser["user_id"] = str(world.teacher.id)
+    opened = client.get(path)
+    assert opened.status_code == 303
+    action, fields = form(client.get(opened.headers["Location"]))
+    assert action == f"{TOOL}/lti/login"
+    assert fields["target_link_uri"] == f"{TOOL}/lti/launch/brok"
+    assert client.get(f"/open/p/{world.product_id}?select=nope").status_code == 400

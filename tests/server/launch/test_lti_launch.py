@@ -20,7 +20,17 @@ import pytest
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from launch_world import TOOL, World, ask_launch, form, make_licence, make_product, run_launch
+from launch_world import (  # noqa: F401  (fixtures)
+    TOOL,
+    World,
+    ask_launch,
+    form,
+    make_licence,
+    make_product,
+    run_launch,
+    tool_key_fixture,
+    world_fixture,
+)
 from sqlalchemy import select
 
 from factories import make_class, make_school, make_user

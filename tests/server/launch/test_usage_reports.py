@@ -8,7 +8,14 @@ import uuid
 from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
-from launch_world import World, make_licence, make_product, run_launch
+from launch_world import (  # noqa: F401  (fixtures)
+    World,
+    make_licence,
+    make_product,
+    run_launch,
+    tool_key_fixture,
+    world_fixture,
+)
 
 from factories import make_user
 from server.launch.reports import iso_week

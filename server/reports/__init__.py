@@ -1,0 +1,1 @@
+"""Reports for municipal buyers and school leaders: spend, the subsidy claim, charts."""
