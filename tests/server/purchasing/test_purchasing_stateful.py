@@ -114,7 +114,7 @@ class Purchasing(RuleBasedStateMachine):
         self.session.expire_all()
         return self.session.get(OrderRow, order_id)
 
-    @rule(order_id=orders, status=st.sampled_from(["succeeded", "failed", "canceled"]))
+    @rule(order_id=orders, status=st.sampled_from(["succeeded", "failed", "canceled", "refunded"]))
     def webhook(self, order_id: uuid.UUID | None, status: str) -> None:
         order = self._order(order_id)
         if order is None or order.payment_reference is None or order.payment_method != "card":
