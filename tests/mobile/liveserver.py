@@ -118,7 +118,8 @@ def token_of(live: LiveServer, username: str) -> str:
 
 def fund_demo_school(live: LiveServer) -> dict[str, Any]:
     """A subsidy programme with Aarhus's grant and own funds, and an allocation to
-    Bakkeskolen, through the budget API as the platform admin and Aarhus's buyer."""
+    Bakkeskolen, through the budget API as the platform admin and Aarhus's buyer — unless the
+    demo data has funded the school already."""
     import uuid
 
     import requests
@@ -138,6 +139,13 @@ def fund_demo_school(live: LiveServer) -> dict[str, Any]:
         f"{base}/api/v1/me", headers={"Authorization": f"Bearer {leader}"}, timeout=10
     ).json()
     school_id = next(r["school_id"] for r in me["user"]["roles"] if r["school_id"])
+    budget = requests.get(
+        f"{base}/api/v1/schools/{school_id}/budget",
+        headers={"Authorization": f"Bearer {leader}"},
+        timeout=10,
+    ).json()
+    if budget.get("allocated_ore"):  # the demo data funds the school already
+        return {"school_id": school_id, "programme_id": None}
     programme = call(admin, "POST", "/api/v1/programmes", {
         "name": "Digitale læremidler 2026/27", "rate_bp": 5000,
         "valid_from": "2026-08-01", "valid_to": "2027-07-31",

@@ -108,7 +108,7 @@ def test_every_screen_renders_legibly_in_danish(
     driver.sign_in("elev")
     assert driver.app.nav.current == "home"
     tiles = [t["title"] for t in driver.vm("home").tiles]
-    assert len(tiles) == 3
+    assert {"Læseløven 4", "Før, under og efter læsning"} <= set(tiles)  # 4.B's demo licences
     check(driver, "02-pupil-home", size, ["Hej Emil!", *tiles, "Mine", "Mål"], out)
     driver.sign_out()
 
