@@ -40,6 +40,8 @@ class SearchViewModel(ViewModel):
     results = ListProperty([])
     total = NumericProperty(0)
     summary = StringProperty("")
+    #: "no materials match …" when the search found nothing, else ""
+    empty_text = StringProperty("")
     has_more = BooleanProperty(False)
     #: facet → [{"value", "label", "count", "selected"}], in ``FACETS`` order
     facets = DictProperty({})
@@ -169,8 +171,9 @@ class SearchViewModel(ViewModel):
     def _page_done(self, page: dict[str, Any]) -> None:
         self.total = int(page["total"])
         self.has_more = len(self.results) < self.total and bool(page["items"])
+        self.empty_text = translator.t("search_none") if self.total == 0 else ""
         if self.total == 0:
-            self.summary = translator.t("search_none")
+            self.summary = translator.t("search_results", count=0)
         elif self.total == 1:
             self.summary = translator.t("search_one_result")
         else:

@@ -3,53 +3,18 @@ a user drives it: sign in, tap tabs, type, then screenshots and widget-tree chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from kivy.core.window import Window
 
 from gui import pump
 from liveserver import browser_for
 from mobile import auth
-from mobile.api import ApiClient, Params, Response, Tokens, requests_transport
+from mobile.api import ApiClient, Tokens
 from mobile.app import SkolehyldeApp
 from mobile.i18n import translator
 from mobile.viewmodels.base import run_now
-
-
-class OverlayTransport:
-    """The real server first; for an endpoint it does not have (404 ``not_found`` from the
-    router: another branch's endpoint not merged yet) a canned answer shaped as the contract in
-    the brief says. ``used`` names the canned answers that were served."""
-
-    def __init__(self, canned: Mapping[tuple[str, str], Callable[[Any], Response]]) -> None:
-        self.real = requests_transport()
-        self.canned = dict(canned)
-        self.used: list[str] = []
-
-    def __call__(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Params | None,
-        json_body: Any,
-        form: Mapping[str, str] | None,
-        headers: Mapping[str, str],
-        timeout: tuple[float, float],
-    ) -> Response:
-        response = self.real(
-            method, url, params=params, json_body=json_body, form=form, headers=headers,
-            timeout=timeout,
-        )  # fmt: skip
-        path = urlsplit(url).path
-        key = (method, path)
-        if response.status == 404 and key in self.canned and b'"not_found"' in response.body:
-            self.used.append(f"{method} {path}")
-            return self.canned[key](json_body)
-        return response
 
 
 class AppDriver:

@@ -158,3 +158,40 @@ def fund_demo_school(live: LiveServer) -> dict[str, Any]:
         call(buyer, "POST", "/api/v1/municipalities/751/allocations",
              {"school_id": school_id, "fund": fund, "amount_ore": amount})  # fmt: skip
     return {"school_id": school_id, "programme_id": programme["id"]}
+
+
+def class_4b(live: LiveServer) -> str:
+    from sqlalchemy import select
+
+    from server.organisations.models import SchoolClassRow
+
+    with live.app.app_context():
+        class_id = db.session.scalar(select(SchoolClassRow.id).where(SchoolClassRow.name == "4.B"))
+        db.session.remove()
+    return str(class_id)
+
+
+def assign(live: LiveServer, class_id: str, external_id: str, lesson: str) -> tuple[str, str]:
+    """What the Deep Linking return stores when the teacher picks a lesson in the tool."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from server.catalogue.models import ProductRow
+    from server.launch.models import AssignmentRow
+
+    with live.app.app_context():
+        session = db.session()
+        product = session.scalar(select(ProductRow).where(ProductRow.external_id == external_id))
+        assert product is not None
+        row = AssignmentRow(
+            id=uuid.uuid4(), class_id=uuid.UUID(class_id), product_id=product.id,
+            lesson_title=lesson, url="http://127.0.0.1:8001/lti/launch",
+            custom={}, created_by=None, created_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(row)
+        session.commit()
+        ids = (str(row.id), str(product.id))
+        db.session.remove()
+    return ids

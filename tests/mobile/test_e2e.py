@@ -21,24 +21,17 @@ require_gl()  # before anything opens a window: without GL, Kivy ends the proces
 # isort: split
 
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select
 
 from appdriver import AppDriver
 from gui import SIZES, pump, resize, texts, walk
-from liveserver import LiveServer, fund_demo_school, start_demo_server, token_of
+from liveserver import LiveServer, assign, class_4b, fund_demo_school, start_demo_server, token_of
 from mobile.screens.widgets import TileView
-from server.catalogue.models import ProductRow
-from server.extensions import db
-from server.launch.models import AssignmentRow
-from server.organisations.models import SchoolClassRow
 
 pytestmark = pytest.mark.slow
 
@@ -60,31 +53,6 @@ def api(live: LiveServer, username: str, method: str, path: str, **kwargs: Any) 
     return answer.json()
 
 
-def class_4b(live: LiveServer) -> str:
-    with live.app.app_context():
-        class_id = db.session.scalar(select(SchoolClassRow.id).where(SchoolClassRow.name == "4.B"))
-        db.session.remove()
-    return str(class_id)
-
-
-def assign(live: LiveServer, class_id: str, external_id: str) -> tuple[str, str]:
-    """What the Deep Linking return stores when the teacher picks a lesson in the tool."""
-    with live.app.app_context():
-        session = db.session()
-        product = session.scalar(select(ProductRow).where(ProductRow.external_id == external_id))
-        assert product is not None
-        row = AssignmentRow(
-            id=uuid.uuid4(), class_id=uuid.UUID(class_id), product_id=product.id,
-            lesson_title=LESSON, url="http://127.0.0.1:8001/lti/launch",
-            custom={}, created_by=None, created_at=datetime.now(UTC),
-        )  # fmt: skip
-        session.add(row)
-        session.commit()
-        ids = (str(row.id), str(product.id))
-        db.session.remove()
-    return ids
-
-
 def wait_until(condition: Any, what: str, seconds: float = 10.0) -> None:
     """Pump Kivy's clock until ``condition()`` (the debounce runs on real time here)."""
     deadline = time.monotonic() + seconds
@@ -99,7 +67,7 @@ def test_pupil_opens_an_assigned_material_and_teacher_requests_a_purchase(
     live: LiveServer, tmp_path: Path
 ) -> None:
     class_id = class_4b(live)
-    assignment_id, product_id = assign(live, class_id, "demo-matematisk-problemloesning")
+    assignment_id, product_id = assign(live, class_id, "demo-matematisk-problemloesning", LESSON)
     issued = api(live, "laerer", "POST", f"/api/v1/classes/{class_id}/badges", json={})
     code = next(i["code"] for i in issued["issued"] if i["pupil"]["display_name"] == "Emil")
 

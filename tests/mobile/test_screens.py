@@ -2,9 +2,8 @@
 the real server with its demo data: screenshots saved, the widget tree checked (the Danish
 text is there, every touch target is at least 48 dp, nothing lies outside the window).
 
-Endpoints this branch does not have yet (another helper's: materials, assignments, purchase
-requests, budgets) get canned answers shaped as the contract says, only while the server
-answers 404 for them. Set ``SKOLEHYLDE_SCREENSHOT_DIR`` to also write the pictures there
+The class 4.B gets one assignment (as the Deep Linking return stores it) so the pupil's home
+shows an assigned material. Set ``SKOLEHYLDE_SCREENSHOT_DIR`` to also write the pictures there
 (``docs/screenshots`` holds one committed set).
 """
 
@@ -25,10 +24,9 @@ from typing import Any
 
 import pytest
 
-from app_fakes import answer
-from appdriver import AppDriver, OverlayTransport
+from appdriver import AppDriver
 from gui import SIZES, outside_window, pump, resize, screenshot, small_targets, texts, walk
-from liveserver import LiveServer, fund_demo_school, start_demo_server
+from liveserver import LiveServer, assign, class_4b, fund_demo_school, start_demo_server
 from mobile.api import Offline
 from mobile.i18n import translator
 
@@ -39,43 +37,14 @@ pytestmark = pytest.mark.slow
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_demo_server(tmp_path_factory.mktemp("server"))
     fund_demo_school(server)
+    assign(server, class_4b(server), "demo-matematisk-problemloesning", "Ugens opgave: brøker")
     yield server
     server.stop()
 
 
-def canned(products: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
-    first, second, third = products[:3]
-    assignments = {"items": [
-        {"id": "00000000-0000-4000-8000-a00000000001", "product_id": first["id"],
-         "title": first["title"], "lesson_title": "Ugens opgave", "school_class_id": None,
-         "created_at": "2026-11-30T08:00:00Z"},
-    ]}  # fmt: skip
-    materials = {"items": [
-        {"product_id": p["id"], "title": p["title"], "reason": "licence",
-         "valid_until": "2027-07-31T00:00:00Z"} for p in (second, third)
-    ]}  # fmt: skip
-    requests = {"items": [
-        {"id": "00000000-0000-4000-8000-b00000000001", "status": "pending",
-         "product_title": first["title"], "quantity": 25, "total_ore": 373750,
-         "reason": "Brøker i 4.B – vi mangler træningsopgaver"},
-        {"id": "00000000-0000-4000-8000-b00000000002", "status": "pending",
-         "product_title": second["title"], "quantity": 1, "total_ore": 995000,
-         "reason": "Skolelicens til indskolingen"},
-    ]}  # fmt: skip
-    return {
-        ("GET", "/api/v1/me/assignments"): lambda _b: answer(200, assignments),
-        ("GET", "/api/v1/me/materials"): lambda _b: answer(200, materials),
-        ("GET", "/api/v1/purchase-requests"): lambda _b: answer(200, requests),
-    }
-
-
 @pytest.fixture(scope="module")
 def driver(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppDriver]:
-    import requests
-
-    hits = requests.get(f"{live.base_url}/api/v1/products", params={"limit": 3}, timeout=10)
-    overlay = OverlayTransport(canned(hits.json()["items"]))
-    app = AppDriver(live.base_url, tmp_path_factory.mktemp("app"), transport=overlay)
+    app = AppDriver(live.base_url, tmp_path_factory.mktemp("app"))
     yield app
     app.close()
 
@@ -109,7 +78,8 @@ def test_every_screen_renders_legibly_in_danish(
     assert driver.app.nav.current == "home"
     tiles = [t["title"] for t in driver.vm("home").tiles]
     assert {"Læseløven 4", "Før, under og efter læsning"} <= set(tiles)  # 4.B's demo licences
-    check(driver, "02-pupil-home", size, ["Hej Emil!", *tiles, "Mine", "Mål"], out)
+    assert driver.vm("home").tiles[0]["subtitle"] == "Ugens opgave: brøker"  # assigned first
+    check(driver, "02-pupil-home", size, ["Hej Emil!", *tiles, "Ugens opgave: brøker"], out)
     driver.sign_out()
 
     driver.sign_in("laerer")
@@ -149,6 +119,14 @@ def test_every_screen_renders_legibly_in_danish(
     goal = driver.vm("goal")
     check(driver, "07-goal", size, ["Find materialer til målet", "Materialer til målet"], out)
     assert goal.materials_text
+    driver.screen("search").ids.query.text = ""
+    driver.screen("goal").ids.find_button.dispatch("on_release")
+    pump()
+    search = driver.vm("search")
+    assert (driver.app.nav.current, search.goal_id) == ("search", goal.goal_id)
+    check(driver, "07-search-by-goal", size, [f"✕  Mål: {goal.code}", search.summary], out)
+    search.set_goal("", "")
+    pump()
 
     driver.tab("settings")
     check(driver, "08-settings", size, ["Sprog", "Tekststørrelse", "Høj kontrast", "Log ud"], out)
