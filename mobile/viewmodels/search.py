@@ -76,6 +76,7 @@ class SearchViewModel(ViewModel):
         if text == self.query and self._pending is None and self.results:
             return
         self.query = text
+        self._generation += 1  # an answer still on its way is for an older text: not shown
         if self._pending is not None:
             self._pending.cancel()
         self._pending = self.clock.schedule_once(lambda _dt: self.submit_search(), self.debounce)

@@ -630,3 +630,23 @@ def test_sign_out_revokes_the_old_tokens_even_when_the_revoke_runs_later(
     done(work(), None)
     assert [c["form"]["token"] for c in transport.calls] == ["r", "a"]
     assert api.tokens == Tokens("next-user", "next-refresh")
+
+
+def test_an_answer_for_text_the_user_has_typed_past_is_not_shown() -> None:
+    transport = FakeTransport()
+    transport.on("GET", "/api/v1/products", answer(200, page([hit("Brøk")], 1)))
+    delayed: list[Any] = []
+    clock = FakeClock()
+    vm = SearchViewModel(
+        fake_api(transport), lambda work, done: delayed.append((work, done)), clock=clock
+    )
+    vm.type_text("brø")
+    clock.advance(DEBOUNCE_SECONDS)  # the search for "brø" goes out
+    vm.type_text("brøk")  # and the user types on before it answers
+    work, done = delayed.pop()
+    done(work(), None)
+    assert (vm.results, vm.shown_query) == ([], "")
+    clock.advance(DEBOUNCE_SECONDS)
+    work, done = delayed.pop()
+    done(work(), None)
+    assert (vm.shown_query, [r["title"] for r in vm.results]) == ("brøk", ["Brøk"])
