@@ -89,6 +89,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "facet_price_band": ("Pris", "Price"),
     "facet_trial": ("Prøveperiode", "Trial"),
     "load_more": ("Vis flere", "Show more"),
+    "grade_one": ("{grade}. klasse", "grade {grade}"),
+    "grade_range": ("{low}.–{high}. klasse", "grades {low}–{high}"),
     "free": ("Gratis", "Free"),
     "from_price": ("fra {price}", "from {price}"),
     "no_price": ("Ingen pris", "No price"),

@@ -12,8 +12,9 @@ def grades_text(grades: list[int]) -> str:
     if not grades:
         return ""
     low, high = min(grades), max(grades)
-    name = "0." if low == 0 else f"{low}."
-    return f"{name} klasse" if low == high else f"{name}–{high}. klasse"
+    if low == high:
+        return translator.t("grade_one", grade=low)
+    return translator.t("grade_range", low=low, high=high)
 
 
 def price_text(min_price_ore: int | None) -> str:

@@ -26,7 +26,13 @@ from mobile.api import (
     Tokens,
     requests_transport,
 )
+from mobile.i18n import translator
 from mobile.money import format_kr
+
+
+@pytest.fixture(autouse=True)
+def danish() -> None:
+    translator.lang = "da"
 
 
 @pytest.fixture

@@ -604,6 +604,7 @@ def test_settings_persist_and_apply_language_size_and_contrast(cache: OfflineCac
     again = SettingsViewModel(cache=cache, translator=translator, theme=Theme())
     assert (again.lang, again.text_scale, again.high_contrast) == ("en", 1.5, True)
     assert translator.lang == "en"
+    translator.lang = "da"
 
 
 def test_every_text_key_has_danish_and_english() -> None:
@@ -650,3 +651,16 @@ def test_an_answer_for_text_the_user_has_typed_past_is_not_shown() -> None:
     work, done = delayed.pop()
     done(work(), None)
     assert (vm.shown_query, [r["title"] for r in vm.results]) == ("brøk", ["Brøk"])
+
+
+def test_grades_read_as_danish_classes_and_in_english() -> None:
+    from mobile.viewmodels.format import grades_text
+
+    assert (grades_text([5]), grades_text([4, 6, 5]), grades_text([])) == (
+        "5. klasse", "4.–6. klasse", "",
+    )  # fmt: skip
+    translator.lang = "en"
+    try:
+        assert grades_text([4, 6]) == "grades 4–6"
+    finally:
+        translator.lang = "da"
