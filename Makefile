@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv (if missing) and install the project with its dev tools
 
 .PHONY: run
-run: $(STAMP) ## set up, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(STAMP) ## set up, migrate, load demo data and serve on http://127.0.0.1:8000 (demo LTI tool on :8001)
 	$(BIN)/skolehylde db upgrade
 	$(BIN)/skolehylde demo
 	$(BIN)/skolehylde serve --host $(HOST) --port $(PORT)

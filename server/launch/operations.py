@@ -15,6 +15,7 @@ The hot path (a morning's first lesson) is three requests; none touches budget r
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -655,8 +656,6 @@ def deep_link_return(
 
 
 def _b64json(segment: str) -> bytes:
-    import base64
-
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 

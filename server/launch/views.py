@@ -3,9 +3,11 @@ check and the usage reports. The browser steps of a launch are pages (``pages.py
 
 from __future__ import annotations
 
+import io
 import uuid
 from typing import Any
 
+import segno
 from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
 from flask import Response, current_app
@@ -160,14 +162,10 @@ def my_assignments() -> dict[str, Any]:
 @bp.doc(responses=READ)
 def assignment_qr(assignment_id: uuid.UUID) -> Response:
     """A QR code that opens this assignment for the class's pupils (after they sign in)."""
-    import segno
-
     row = ops.authorized_assignment(
         db.session(), require_principal(), assignment_id, "assignment.qr"
     )
     url = f"{current_app.config['PUBLIC_BASE_URL']}/open/a/{row.id}"
-    import io
-
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=10, border=4)
     response = Response(buffer.getvalue(), mimetype="image/png")
