@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import bindparam, event, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.ledger.models import (
     APPEND_ONLY_TABLES,
@@ -66,7 +68,6 @@ def ensure_account(session: Session, spec: AccountSpec) -> LedgerAccountRow:
     )
     if found is not None:
         return found
-    from sqlalchemy.exc import IntegrityError
 
     row = LedgerAccountRow(
         id=uuid.uuid4(), key=spec.key, kind=spec.kind, fund=spec.fund,
@@ -102,6 +103,12 @@ def lock_accounts(session: Session, keys: Sequence[str]) -> dict[str, LedgerAcco
     return found
 
 
+_ACCOUNTS = LedgerAccountRow.__table__
+_ADD_TO_BALANCE = (
+    _ACCOUNTS.update()
+    .where(_ACCOUNTS.c.id == bindparam("account"))
+    .values(balance_ore=_ACCOUNTS.c.balance_ore + bindparam("delta"))
+)
 TRANSACTION_COLUMNS = (
     "id", "kind", "memo", "order_id", "reverses_id", "actor_user_id", "created_at",
 )  # fmt: skip
@@ -154,8 +161,21 @@ def post(
                 for line in lines
             ],
         )  # fmt: skip
+        # The cached balances move by increments (``balance_ore = balance_ore + Δ``), never
+        # by writing a value read earlier: no lost update even where FOR UPDATE is a no-op
+        # (SQLite), and the CHECK constraint refuses a balance below zero there.
+        try:
+            session.execute(
+                _ADD_TO_BALANCE,
+                [{"account": accounts[line.account_key].id, "delta": line.amount_ore}
+                 for line in lines],
+            )  # fmt: skip
+        except IntegrityError:
+            first = accounts[lines[0].account_key]
+            raise InsufficientFunds(first.key, first.balance_ore, lines[0].amount_ore) from None
     for line in lines:
-        accounts[line.account_key].balance_ore += line.amount_ore
+        account = accounts[line.account_key]
+        set_committed_value(account, "balance_ore", account.balance_ore + line.amount_ore)
     return transaction
 
 

@@ -74,3 +74,51 @@ def test_fifty_concurrent_purchases_exactly_twenty_succeed(pg_app: APIFlask) -> 
     )
     assert spent == ROOM * PRICE
     assert check_ledger(session) == []
+
+
+def test_concurrent_approvals_never_overspend_on_either_database(
+    app: APIFlask, database_kind: str
+) -> None:
+    """SQLite has no row locks: there a concurrent approval may be refused as "database is
+    locked", but the increments and the CHECK constraint keep the ledger right."""
+    from sqlalchemy.exc import OperationalError
+
+    session: Session = db.session  # type: ignore[assignment]
+    school = make_school(session, "751")
+    school_class = make_class(session, school)
+    admin = principal(session, make_user(session, "platform_admin"))
+    teacher = principal(session, make_user(session, "teacher", school=school))
+    leader = principal(session, make_user(session, "school_leader", school=school))
+    offer = make_offer(session, make_publisher(session), price_ore=PRICE, licence_type="pupil")
+    fund_school(session, admin, school, grant_ore=4 * PRICE // 2, own_ore=4 * PRICE // 2)
+    requests = [
+        purchasing.create_request(
+            session, teacher, offer_id=offer.id, quantity=1, reason=f"nr. {n}",
+            school_class_id=school_class.id,
+        ).id
+        for n in range(10)
+    ]  # fmt: skip
+    engine = create_engine(db.engine.url, pool_size=10, max_overflow=0)
+    start = threading.Barrier(10)
+
+    def attempt(request_id: object) -> str:
+        with Session(engine) as own:
+            start.wait()
+            try:
+                purchasing.approve(own, leader, request_id, gateway=None)  # type: ignore[arg-type]
+            except InsufficientBudget:
+                return "refused"
+            except OperationalError:
+                own.rollback()
+                return "locked"
+            return "bought"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(attempt, requests))
+    engine.dispose()
+    if database_kind == "postgresql":
+        assert outcomes.count("bought") == 4
+    assert outcomes.count("bought") <= 4
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(OrderRow)) == outcomes.count("bought")
+    assert check_ledger(session) == []
