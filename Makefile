@@ -35,8 +35,8 @@ lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff format --check .
 
 .PHONY: typecheck
-typecheck: $(STAMP) ## mypy (strict on learning_goals/ and the ports)
-	$(BIN)/mypy learning_goals server catalogue
+typecheck: $(STAMP) ## mypy (strict on learning_goals/, the ports and the app's view-models)
+	$(BIN)/mypy learning_goals server catalogue mobile
 
 .PHONY: test
 test: lint typecheck $(STAMP) ## set up, then lint, type-check and run the whole suite (SQLite and PostgreSQL, schemathesis)
@@ -49,6 +49,11 @@ bench: $(STAMP) ## run the benchmarks (prints JSON; several minutes)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/launch.py
 	$(BIN)/python bench/purchases.py
+	$(BIN)/python bench/app.py
+
+.PHONY: app
+app: $(STAMP) ## run the Kivy app on this desktop (needs a display), against SKOLEHYLDE_URL (default: make run's server)
+	SKOLEHYLDE_URL=$${SKOLEHYLDE_URL:-http://$(HOST):$(PORT)} $(BIN)/python -m mobile
 
 .PHONY: format
 format: $(STAMP) ## apply ruff's formatting and safe fixes

@@ -1,0 +1,5 @@
+"""``python -m mobile``: the Skolehylde app."""
+
+from mobile.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Screens: ``<name>.py`` (the class and small glue) + ``<name>.kv`` (layout and bindings)."""
