@@ -9,6 +9,13 @@ with ``server.database.upgrade`` and funds one school. Then:
   ``create_request`` and the leader's ``approve`` (invoice: reserve, spend, licence, commit)
   against the *same* school allocation, so every purchase queues on the same locked ledger
   rows. A refused purchase (budget spent) is counted, not retried.
+* ``approvals``: the money-moving step alone, for ``--approval-clients`` (8 and 32): the
+  requests (which read but never lock or move the budget) are made beforehand through
+  ``create_request`` and not timed (``--approval-pool`` of them, enough for the run); each
+  client then approves its own share of them (reserve, spend, licence, commit) against the
+  same hot allocation until ``--seconds`` are up or its share is done. ``approvals_per_s``
+  and ``ratio_approve_8`` / ``ratio_approve_32`` (÷ pgbench tps) are beside the purchase
+  figures, not in place of them.
 * ``boundary``: 32 clients buy until refused from an allocation with room for exactly
   ``--room`` purchases: ``bought`` must equal ``room``.
 * ``overspend_ore``: spent minus allocated over every school (0 means no overspend) and the
@@ -34,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,13 +86,17 @@ class Shop:
         half = room * PRICE_ORE // 2
         fund_school(session, admin, school, grant_ore=half, own_ore=half)
 
-    def buy(self, session: Session) -> bool:
+    def ask(self, session: Session) -> uuid.UUID:
         request = purchasing.create_request(
             session, self.teacher, offer_id=self.offer_id, quantity=1, reason="bench",
             school_class_id=self.class_id,
         )  # fmt: skip
+        return request.id
+
+    def buy(self, session: Session, request_id: uuid.UUID | None = None) -> bool:
+        """Ask and approve (``request_id``: approve a request asked beforehand)."""
         try:
-            purchasing.approve(session, self.leader, request.id, gateway=None)
+            purchasing.approve(session, self.leader, request_id or self.ask(session), gateway=None)
         except InsufficientBudget:
             session.rollback()
             return False
@@ -99,8 +111,10 @@ def _client_threads(
     seconds: float | None,
     stop_when_refused: bool,
     results: Any,
+    shares: list[list[uuid.UUID]] | None = None,
 ) -> None:
-    """``clients`` threads, each with its own connection, buying from ``begin_at`` on."""
+    """``clients`` threads, each with its own connection, buying from ``begin_at`` on
+    (``shares``: each thread approves its own list of requests asked beforehand)."""
     engine = create_engine(url, pool_size=clients, max_overflow=0)
     bought = [0] * clients
     refused = [0] * clients
@@ -110,9 +124,12 @@ def _client_threads(
     def client(index: int) -> None:
         with Session(engine) as session:
             time.sleep(max(0.0, begin_at - time.time()))
+            todo = shares[index] if shares is not None else None
             while seconds is None or time.time() < deadline:
+                if todo is not None and not todo:
+                    return
                 try:
-                    if shop.buy(session):
+                    if shop.buy(session, todo.pop() if todo is not None else None):
                         bought[index] += 1
                     else:
                         refused[index] += 1
@@ -141,9 +158,11 @@ def run_clients(
     seconds: float | None,
     stop_when_refused: bool,
     processes: int,
+    pool: list[uuid.UUID] | None = None,
 ) -> dict[str, Any]:
     """``clients`` clients spread over ``processes`` forked processes (so Python's GIL is
-    not the limit), each client a thread with its own connection."""
+    not the limit), each client a thread with its own connection (``pool``: requests asked
+    beforehand, dealt out to the clients, which only approve)."""
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     begin_at = time.time() + 1.0
@@ -153,12 +172,23 @@ def run_clients(
     shares = [
         clients // processes + (1 if i < clients % processes else 0) for i in range(processes)
     ]
+    dealt = [pool[i::clients] for i in range(clients)] if pool is not None else None
+    starts = [sum(shares[:i]) for i in range(processes)]
     children = [
         context.Process(
             target=_client_threads,
-            args=(url_text, shop, share, begin_at, seconds, stop_when_refused, results),
+            args=(
+                url_text,
+                shop,
+                share,
+                begin_at,
+                seconds,
+                stop_when_refused,
+                results,
+                dealt[start : start + share] if dealt is not None else None,
+            ),
         )
-        for share in shares
+        for share, start in zip(shares, starts, strict=True)
         if share
     ]
     for child in children:
@@ -214,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=10.0, help="per timed run")
     parser.add_argument("--room", type=int, default=200, help="purchases the boundary allows")
+    parser.add_argument("--approval-clients", type=int, nargs="*", default=[8, 32])
+    parser.add_argument(
+        "--approval-pool", type=int, default=4_000, help="requests asked before each approval run"
+    )
     parser.add_argument(
         "--processes", type=int, default=2, help="client processes (threads within them)"
     )
@@ -248,6 +282,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run["overspend_ore"] = overspend_ore(session)
                 results["purchases"].append(run)
                 log(f"  {run['purchases_per_s']} purchases/s")
+            results["approvals"] = []
+            for clients in args.approval_clients:
+                shop = Shop(session, admin, publisher, room=10_000_000)
+                log(f"asking {args.approval_pool} requests (not timed) …")
+                pool = [shop.ask(session) for _ in range(args.approval_pool)]
+                log(f"{clients} clients approving for up to {args.seconds:g} s …")
+                run = run_clients(
+                    url, shop, clients, seconds=args.seconds, stop_when_refused=False,
+                    processes=args.processes, pool=pool,
+                )  # fmt: skip
+                run["approvals_per_s"] = run.pop("purchases_per_s")
+                run["pool"] = args.approval_pool
+                run["overspend_ore"] = overspend_ore(session)
+                results["approvals"].append(run)
+                log(f"  {run['approvals_per_s']} approvals/s")
             shop = Shop(session, admin, publisher, room=args.room)
             log(f"boundary: 32 clients against room for {args.room} …")
             boundary = run_clients(
@@ -265,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tps = results["pgbench"]["tps"]
         for run in results["purchases"]:
             results[f"ratio_{run['clients']}"] = round(run["purchases_per_s"] / tps, 4)
+        for run in results["approvals"]:
+            results[f"ratio_approve_{run['clients']}"] = round(run["approvals_per_s"] / tps, 4)
         results["target_ratio"] = TARGET_RATIO
         results["load_average_1m"] = round(os.getloadavg()[0], 2)
         results["cpus"] = os.cpu_count()

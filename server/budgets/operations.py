@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server.budgets.models import (
@@ -238,22 +239,29 @@ def school_account_specs(
     ]  # fmt: skip
 
 
-def active_programme(
-    session: Session, code: str, on: date | None = None
-) -> SubsidyProgrammeRow | None:
-    """The programme whose period covers ``on`` (today) and that grants to ``code``."""
-    day = on or now().date()
-    return session.scalar(
+@cache
+def _active_programme_query() -> Select[SubsidyProgrammeRow]:
+    """Built once (a hot path's lookup): the municipality and the day are parameters."""
+    day = bindparam("day", type_=Date())
+    return (
         select(SubsidyProgrammeRow)
         .join(MunicipalityGrantRow, MunicipalityGrantRow.programme_id == SubsidyProgrammeRow.id)
         .where(
-            MunicipalityGrantRow.municipality_code == code,
+            MunicipalityGrantRow.municipality_code == bindparam("code"),
             SubsidyProgrammeRow.valid_from <= day,
             SubsidyProgrammeRow.valid_to >= day,
         )
         .order_by(SubsidyProgrammeRow.valid_from.desc())
         .limit(1)
     )
+
+
+def active_programme(
+    session: Session, code: str, on: date | None = None
+) -> SubsidyProgrammeRow | None:
+    """The programme whose period covers ``on`` (today) and that grants to ``code``."""
+    day = on or now().date()
+    return session.scalar(_active_programme_query(), {"code": code, "day": day})
 
 
 def allocate(
@@ -313,13 +321,15 @@ def allocate(
 
 def settings_of(session: Session, code: str) -> MunicipalitySettingsRow:
     """The municipality's purchase settings (defaults when never set; not stored)."""
-    row = session.get(MunicipalitySettingsRow, code)
-    if row is None:
-        row = MunicipalitySettingsRow(
-            municipality_code=code, ean=None, buyer_threshold_ore=DEFAULT_BUYER_THRESHOLD_ORE,
-            withdrawal_days=DEFAULT_WITHDRAWAL_DAYS,
-        )  # fmt: skip
-    return row
+    return session.get(MunicipalitySettingsRow, code) or default_settings(code)
+
+
+def default_settings(code: str) -> MunicipalitySettingsRow:
+    """The settings of a municipality that never set its own (not stored)."""
+    return MunicipalitySettingsRow(
+        municipality_code=code, ean=None, buyer_threshold_ore=DEFAULT_BUYER_THRESHOLD_ORE,
+        withdrawal_days=DEFAULT_WITHDRAWAL_DAYS,
+    )  # fmt: skip
 
 
 def read_settings(session: Session, principal: Principal, code: str) -> MunicipalitySettingsRow:

@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, select
+from sqlalchemy import BigInteger, case, event, func, insert, literal, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -104,16 +106,26 @@ def lock_accounts(session: Session, keys: Sequence[str]) -> dict[str, LedgerAcco
 
 
 _ACCOUNTS = LedgerAccountRow.__table__
-_ADD_TO_BALANCE = (
-    _ACCOUNTS.update()
-    .where(_ACCOUNTS.c.id == bindparam("account"))
-    .values(balance_ore=_ACCOUNTS.c.balance_ore + bindparam("delta"))
-)
+_TRANSACTIONS = LedgerTransactionRow.__table__
+_ENTRIES = LedgerEntryRow.__table__
 TRANSACTION_COLUMNS = (
     "id", "kind", "memo", "order_id", "reverses_id", "actor_user_id", "created_at",
 )  # fmt: skip
 
 # -- posting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One transaction to post: its kind, its lines and what it records."""
+
+    kind: str
+    lines: Sequence[Line]
+    memo: str = ""
+    order_id: uuid.UUID | None = None
+    actor_user_id: uuid.UUID | None = None
+    reverses_id: uuid.UUID | None = None
+    at: datetime | None = None
 
 
 def post(
@@ -131,52 +143,98 @@ def post(
     """Post one transaction; raise ``InsufficientFunds`` (nothing posted) when an account that
     must not go negative would. ``locked``: accounts the caller has locked already. The
     returned row is a record of what was posted (it is not in the session)."""
-    lines = merge(lines)
-    check_lines(lines)
+    posting = Posting(kind, lines, memo, order_id, actor_user_id, reverses_id, at)
+    return post_all(session, [posting], locked=locked)[0]
+
+
+def post_all(
+    session: Session,
+    postings: Sequence[Posting],
+    *,
+    locked: dict[str, LedgerAccountRow] | None = None,
+) -> list[LedgerTransactionRow]:
+    """Post transactions in this order, as ``post`` would one after the other, in three
+    statements whatever their number: one INSERT of the transactions, one of all their
+    entries, one UPDATE of the cached balances (each account once, by the sum of its changes).
+
+    Each transaction is checked on its own (at least two entries, int øre, sums to zero), and
+    no account that must not go negative may do so after any of them, in order; otherwise
+    ``InsufficientFunds`` (or ``LedgerError``) and nothing is posted. ``locked``: accounts the
+    caller has locked already; the others are locked here (in id order)."""
+    merged = [merge(posting.lines) for posting in postings]
+    for lines in merged:
+        check_lines(lines)
     accounts = dict(locked or {})
-    wanted = [line.account_key for line in lines if line.account_key not in accounts]
-    if wanted:
-        accounts.update(lock_accounts(session, wanted))
-    for line in lines:
-        account = accounts[line.account_key]
-        if not account.allow_negative and account.balance_ore + line.amount_ore < 0:
-            raise InsufficientFunds(account.key, account.balance_ore, line.amount_ore)
-    transaction = LedgerTransactionRow(
-        id=uuid.uuid4(), kind=kind, memo=memo, order_id=order_id, reverses_id=reverses_id,
-        actor_user_id=actor_user_id, created_at=at or datetime.now(UTC),
-    )  # fmt: skip
-    # Core inserts: written at once, in this order (the entries' foreign key needs the
-    # transaction), and short — concurrent spenders wait on the accounts' locks meanwhile.
-    # The caller's pending ORM changes wait for its commit (no autoflush in between).
+    wanted = [line.account_key for lines in merged for line in lines]
+    missing = [key for key in wanted if key not in accounts]
+    if missing:
+        accounts.update(lock_accounts(session, missing))
+    running = {key: accounts[key].balance_ore for key in dict.fromkeys(wanted)}
+    for lines in merged:  # every intermediate balance, as if posted one by one
+        for line in lines:
+            account = accounts[line.account_key]
+            if not account.allow_negative and running[line.account_key] + line.amount_ore < 0:
+                raise InsufficientFunds(account.key, running[line.account_key], line.amount_ore)
+            running[line.account_key] += line.amount_ore
+    moment = datetime.now(UTC)
+    transactions = [
+        LedgerTransactionRow(
+            id=uuid.uuid4(), kind=posting.kind, memo=posting.memo, order_id=posting.order_id,
+            reverses_id=posting.reverses_id, actor_user_id=posting.actor_user_id,
+            created_at=posting.at or moment,
+        )
+        for posting in postings
+    ]  # fmt: skip
+    deltas = {
+        accounts[key].id: running[key] - accounts[key].balance_ore
+        for key in running
+        if running[key] != accounts[key].balance_ore
+    }
+    # Core statements on the tables (no ORM bulk machinery, compiled once and cached), in
+    # this order (the entries' foreign key needs the transactions), and short — concurrent
+    # spenders wait on the accounts' locks meanwhile. A list of rows is one round trip
+    # (psycopg sends them in one pipeline); a multi-row ``values([...])`` would be compiled
+    # anew on every call. The caller's pending ORM changes wait for its commit (no autoflush
+    # in between).
     with session.no_autoflush:
         session.execute(
-            insert(LedgerTransactionRow),
-            [{column: getattr(transaction, column) for column in TRANSACTION_COLUMNS}],
+            insert(_TRANSACTIONS),
+            [{column: getattr(t, column) for column in TRANSACTION_COLUMNS} for t in transactions],
         )
         session.execute(
-            insert(LedgerEntryRow),
-            [
-                {"id": uuid.uuid4(), "transaction_id": transaction.id,
-                 "account_id": accounts[line.account_key].id, "amount_ore": line.amount_ore}
-                for line in lines
-            ],
+            insert(_ENTRIES),
+            [{"id": uuid.uuid4(), "transaction_id": transaction.id,
+              "account_id": accounts[line.account_key].id, "amount_ore": line.amount_ore}
+             for transaction, lines in zip(transactions, merged, strict=True)
+             for line in lines],
         )  # fmt: skip
         # The cached balances move by increments (``balance_ore = balance_ore + Δ``), never
         # by writing a value read earlier: no lost update even where FOR UPDATE is a no-op
         # (SQLite), and the CHECK constraint refuses a balance below zero there.
-        try:
-            session.execute(
-                _ADD_TO_BALANCE,
-                [{"account": accounts[line.account_key].id, "delta": line.amount_ore}
-                 for line in lines],
-            )  # fmt: skip
-        except IntegrityError:
-            first = accounts[lines[0].account_key]
-            raise InsufficientFunds(first.key, first.balance_ore, lines[0].amount_ore) from None
-    for line in lines:
-        account = accounts[line.account_key]
-        set_committed_value(account, "balance_ore", account.balance_ore + line.amount_ore)
-    return transaction
+        if deltas:
+            try:
+                done: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                    _ACCOUNTS.update()
+                    .where(_ACCOUNTS.c.id.in_(list(deltas)))
+                    .values(
+                        balance_ore=_ACCOUNTS.c.balance_ore
+                        + case(
+                            {account: literal(delta, BigInteger)
+                             for account, delta in deltas.items()},
+                            value=_ACCOUNTS.c.id,
+                        )
+                    )
+                )  # fmt: skip
+            except IntegrityError:
+                first = merged[0][0]
+                raise InsufficientFunds(
+                    first.account_key, accounts[first.account_key].balance_ore, first.amount_ore
+                ) from None
+            if done.rowcount != len(deltas):
+                raise LedgerError(f"{done.rowcount} of {len(deltas)} balances updated")
+    for key, value in running.items():
+        set_committed_value(accounts[key], "balance_ore", value)
+    return transactions
 
 
 def lines_of(session: Session, transaction_id: uuid.UUID) -> list[Line]:

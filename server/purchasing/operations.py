@@ -26,13 +26,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.budgets import operations as budgets
+from server.budgets.models import MunicipalitySettingsRow
 from server.catalogue.models import OfferRow, ProductRow
 from server.errors import NotFound
 from server.goals.models import GoalRow
@@ -87,8 +89,12 @@ def request_tenant(row: PurchaseRequestRow | OrderRow) -> Tenant:
 
 
 def _offer(session: Session, offer_id: uuid.UUID) -> tuple[OfferRow, ProductRow]:
-    offer = session.get(OfferRow, offer_id)
-    product = session.get(ProductRow, offer.product_id) if offer else None
+    found = session.execute(
+        select(OfferRow, ProductRow)
+        .outerjoin(ProductRow, ProductRow.id == OfferRow.product_id)
+        .where(OfferRow.id == offer_id)
+    ).first()
+    offer, product = found if found is not None else (None, None)
     if offer is None or product is None or product.status != "published" or not offer.active:
         raise invalid("offer_id", "no active offer of a published product with that id",
                       "Tilbuddet findes ikke eller kan ikke købes nu.")  # fmt: skip
@@ -102,8 +108,12 @@ def _target(
         raise invalid("school_class_id", "give either school_class_id or school_id",
                       "Vælg en klasse eller en skole.")  # fmt: skip
     if school_class_id is not None:
-        school_class = session.get(SchoolClassRow, school_class_id)
-        school = session.get(SchoolRow, school_class.school_id) if school_class else None
+        found = session.execute(
+            select(SchoolClassRow, SchoolRow)
+            .outerjoin(SchoolRow, SchoolRow.id == SchoolClassRow.school_id)
+            .where(SchoolClassRow.id == school_class_id)
+        ).first()
+        school_class, school = found if found is not None else (None, None)
         if school_class is None or school is None:
             raise NotFound("Ingen klasse med det id.", code="class_not_found")
         return school, school_class
@@ -270,14 +280,21 @@ def _lock_school(
     session: Session, school_id: uuid.UUID, programme_id: uuid.UUID | None
 ) -> tuple[dict[str, str], dict[str, LedgerAccountRow]]:
     keys = _school_keys(school_id, programme_id)
-    rows = session.scalars(
+    rows = session.scalars(_lock_query(), {"keys": sorted(keys.values())}).all()
+    return keys, {row.key: row for row in rows}
+
+
+@cache
+def _lock_query() -> Select[LedgerAccountRow]:
+    """Built once: the accounts by key, locked in id order (so two lockers never deadlock)
+    and fresh from the database."""
+    return (
         select(LedgerAccountRow)
-        .where(LedgerAccountRow.key.in_(sorted(keys.values())))
+        .where(LedgerAccountRow.key.in_(bindparam("keys", expanding=True)))
         .order_by(LedgerAccountRow.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).all()
-    return keys, {row.key: row for row in rows}
+    )
 
 
 def _insufficient(available: int, needed: int) -> InsufficientBudget:
@@ -286,6 +303,46 @@ def _insufficient(available: int, needed: int) -> InsufficientBudget:
         details={"available_ore": available, "needed_ore": needed,
                  "en": "The school's allocation does not cover the purchase."},
     )  # fmt: skip
+
+
+@cache
+def _approval_query() -> Select[
+    PurchaseRequestRow, OfferRow, ProductRow, SchoolRow, PublisherRow, SchoolClassRow,
+    MunicipalitySettingsRow,
+]:  # fmt: skip
+    """Built once (approve's first round trip): the request's id is the parameter."""
+    return (
+        select(PurchaseRequestRow, OfferRow, ProductRow, SchoolRow, PublisherRow,
+               SchoolClassRow, MunicipalitySettingsRow)
+        .outerjoin(OfferRow, OfferRow.id == PurchaseRequestRow.offer_id)
+        .outerjoin(ProductRow, ProductRow.id == OfferRow.product_id)
+        .outerjoin(PublisherRow, PublisherRow.id == ProductRow.publisher_id)
+        .outerjoin(SchoolRow, SchoolRow.id == PurchaseRequestRow.school_id)
+        .outerjoin(SchoolClassRow, SchoolClassRow.id == PurchaseRequestRow.school_class_id)
+        .outerjoin(MunicipalitySettingsRow, MunicipalitySettingsRow.municipality_code
+                   == PurchaseRequestRow.municipality_code)
+        .where(PurchaseRequestRow.id == bindparam("request_id"))
+        .with_for_update(of=PurchaseRequestRow.__table__)
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+
+
+def _approval_rows(
+    session: Session, principal: Principal, request_id: uuid.UUID
+) -> tuple[
+    PurchaseRequestRow, OfferRow | None, ProductRow | None, SchoolRow | None,
+    PublisherRow | None, SchoolClassRow | None, MunicipalitySettingsRow,
+]:  # fmt: skip
+    """The request, locked (``FOR UPDATE OF purchase_requests``, fresh from the database),
+    with the rows its approval reads — offer, product, publisher, school, class, settings —
+    in one SELECT; the checks stay with the caller, in their order."""
+    found = session.execute(_approval_query(), {"request_id": request_id}).first()
+    if found is None:
+        raise NotFound("Ingen indkøbsanmodning med det id.", code="purchase_request_not_found")
+    row, offer, product, school, publisher, school_class, settings = found
+    authorize(principal, "purchase.read", request_tenant(row), what="purchase request")
+    settings = settings or budgets.default_settings(row.municipality_code)
+    return row, offer, product, school, publisher, school_class, settings
 
 
 def approve(
@@ -297,14 +354,19 @@ def approve(
     payment_method: str = "invoice",
 ) -> OrderRow:
     """Approve a pending request: reserve the money and make the order; an invoice order is
-    paid (spent, licences issued) at once, a card order gets a PaymentIntent. Commits."""
-    row = get_request(session, principal, request_id, lock=True)
+    paid (spent, licences issued) at once, a card order gets a PaymentIntent. Commits.
+
+    Round trips: one SELECT of the locked request with what it needs, one of the programme,
+    the order's three inserts and the request's update; then, with the school's accounts
+    locked until the commit, one SELECT … FOR UPDATE and three ledger statements."""
+    row, offer, product, school, publisher, school_class, settings = _approval_rows(
+        session, principal, request_id
+    )
     _may_approve(principal, row)
     if payment_method not in ("invoice", "card"):
         raise invalid("payment_method", "must be invoice or card")
     if row.status != "pending":
         raise StateConflict(f"Anmodningen er allerede {row.status}.", code="not_pending")
-    settings = budgets.settings_of(session, row.municipality_code)
     if payment_method == "invoice" and not settings.ean:
         raise StateConflict(
             "Kommunen har intet EAN-nummer; fakturaen kan ikke sendes.", code="ean_missing",
@@ -312,14 +374,12 @@ def approve(
         )  # fmt: skip
     if payment_method == "card" and (gateway is None or gateway.name == "invoice"):
         raise StateConflict("Kortbetaling er ikke sat op.", code="card_not_configured")
-    offer, product = _offer(session, row.offer_id)
-    school = budgets.school(session, row.school_id)
+    if offer is None or product is None or product.status != "published" or not offer.active:
+        raise invalid("offer_id", "no active offer of a published product with that id",
+                      "Tilbuddet findes ikke eller kan ikke købes nu.")  # fmt: skip
+    if school is None:
+        raise NotFound("Ingen skole med det id.", code="school_not_found")
     programme = budgets.active_programme(session, row.municipality_code)
-    programme_id = programme.id if programme else None
-    publisher = session.get(PublisherRow, product.publisher_id)
-    school_class = (
-        session.get(SchoolClassRow, row.school_class_id) if row.school_class_id else None
-    )  # the licence needs it: load it before the budget is locked
 
     def split_for(grant_left: int) -> Split:
         return price_split(
@@ -328,23 +388,35 @@ def approve(
             eligible=bool(programme and offer.subsidy_eligible),
         )  # fmt: skip
 
-    # The order and its line are written before the budget is locked (with the uncapped
-    # split), so the lock is held only for the postings and the commit.
+    # The order, its line, its licence (invoice) and the request's decision are written
+    # before the budget is locked, with the uncapped split and the order's final state, so
+    # the lock is held only for the ledger statements and the commit.
     at = now()
     split = split_for(budgets.MAX_AMOUNT_ORE)
+    paid_now = payment_method == "invoice"
+    order_id = uuid.uuid4()
     order = OrderRow(
-        id=uuid.uuid4(), request_id=row.id, municipality_code=row.municipality_code,
-        school_id=school.id, programme_id=programme_id, payment_method=payment_method,
-        status="reserved", total_ore=split.net_ore, vat_ore=split.vat_ore,
+        id=order_id, request_id=row.id, municipality_code=row.municipality_code,
+        school_id=school.id, programme_id=programme.id if programme and split.subsidy_ore
+        else None, payment_method=payment_method, status="reserved",
+        total_ore=split.net_ore, vat_ore=split.vat_ore,
         subsidy_ore=split.subsidy_ore, own_ore=split.own_ore,
-        charge_ore=split.gross_ore if payment_method == "invoice" else split.own_gross_ore,
-        ean=settings.ean if payment_method == "invoice" else None,
+        charge_ore=split.gross_ore if paid_now else split.own_gross_ore,
+        ean=settings.ean if paid_now else None,
         approved_by=principal.user_id, created_at=at, updated_at=at,
     )  # fmt: skip
+    if paid_now:
+        from server.payments.invoice import invoice_number
+
+        order.invoice_number = invoice_number(order_id)
+        order.payment_provider = "invoice"
+        order.payment_reference = order.invoice_number
+        order.payment_status = PaymentStatus.PENDING.value
+        order.status, order.paid_at = "paid", at
     session.add(order)
-    session.flush()  # before its line (no relationships: no insert order)
+    session.flush()  # before its line and licence (no relationships: no insert order)
     line = OrderLineRow(
-        id=uuid.uuid4(), order_id=order.id, offer_id=offer.id, product_id=product.id,
+        id=uuid.uuid4(), order_id=order_id, offer_id=offer.id, product_id=product.id,
         publisher_id=product.publisher_id,
         description=f"{product.title} ({offer.licence_type}, {offer.period})"[:300],
         licence_type=offer.licence_type, period=offer.period, quantity=row.quantity,
@@ -356,20 +428,12 @@ def approve(
     row.status = "approved"
     row.decided_by = principal.user_id
     row.decided_at = at
-    paid_now = payment_method == "invoice"
     if paid_now:
-        from server.payments.invoice import invoice_number
-
-        order.invoice_number = invoice_number(order.id)
-        order.payment_provider = "invoice"
-        order.payment_reference = order.invoice_number
-        order.payment_status = PaymentStatus.PENDING.value
-        _deliver(session, order, at, lines=[line], request=row, school=school,
-                 school_class=school_class)  # fmt: skip
+        _issue_licences(session, order, at, [line], row, school, school_class)
     session.flush()
 
     # -- from here the school's accounts are locked until the commit --
-    keys, accounts = _lock_school(session, school.id, programme_id)
+    keys, accounts = _lock_school(session, school.id, programme.id if programme else None)
     if keys["own"] not in accounts:
         session.rollback()
         raise _insufficient(0, split.net_ore)
@@ -385,28 +449,30 @@ def approve(
         for record in (order, line):
             record.subsidy_ore, record.own_ore = split.subsidy_ore, split.own_ore
         order.charge_ore = split.gross_ore if paid_now else split.own_gross_ore
-    if not split.subsidy_ore:
-        order.programme_id = None
+        if not split.subsidy_ore:
+            order.programme_id = None
     lines = move(keys["own"], keys["reserved_own"], split.own_ore)
     if split.subsidy_ore:
         lines += move(keys["grant"], keys["reserved_grant"], split.subsidy_ore)
+    reserve = postings.Posting(
+        "reserve", lines, memo=f"order for {publisher.name if publisher else ''}",
+        order_id=order_id, actor_user_id=principal.user_id, at=at,
+    )  # fmt: skip
+    free = not paid_now and split.own_gross_ore == 0  # the grant pays it all: no card charge
     try:
-        postings.post(
-            session, "reserve", lines, order_id=order.id, actor_user_id=principal.user_id,
-            memo=f"order for {publisher.name if publisher else ''}", locked=accounts, at=at,
+        postings.post_all(
+            session, [reserve, _spend_posting(order, at)] if paid_now or free else [reserve],
+            locked=accounts,
         )  # fmt: skip
     except InsufficientFunds:
         session.rollback()
         raise _insufficient(own_left + grant_left, split.net_ore) from None
-    if paid_now:
-        _spend(session, order, at, locked=accounts)
-    elif split.own_gross_ore == 0:  # the grant pays it all: nothing to charge a card
-        _spend(session, order, at, locked=accounts)
+    if free:
         _deliver(session, order, at, lines=[line], request=row, school=school,
                  school_class=school_class)  # fmt: skip
     session.commit()
-    if order.status == "paid":
-        return order
+    if paid_now or free:
+        return order  # expired by the commit: read again only if the caller reads it
     return _start_card_payment(session, order, gateway, split)
 
 
@@ -461,19 +527,17 @@ def _mark_paid(session: Session, order: OrderRow, at: datetime) -> None:
     _deliver(session, order, at)
 
 
-def _spend(
-    session: Session,
-    order: OrderRow,
-    at: datetime,
-    *,
-    locked: dict[str, LedgerAccountRow] | None = None,
-) -> None:
-    """The ledger side of paying: reserved → spent (``locked``: accounts locked already)."""
+def _spend_posting(order: OrderRow, at: datetime) -> postings.Posting:
+    """The ledger side of paying: reserved → spent."""
     keys = _school_keys(order.school_id, order.programme_id)
     moves = move(keys["reserved_own"], keys["spent_own"], order.own_ore)
     if order.subsidy_ore:
         moves += move(keys["reserved_grant"], keys["spent_grant"], order.subsidy_ore)
-    postings.post(session, "spend", moves, order_id=order.id, at=at, memo="paid", locked=locked)
+    return postings.Posting("spend", moves, memo="paid", order_id=order.id, at=at)
+
+
+def _spend(session: Session, order: OrderRow, at: datetime) -> None:
+    postings.post_all(session, [_spend_posting(order, at)])
 
 
 def _deliver(
@@ -494,6 +558,22 @@ def _deliver(
         raise LookupError(f"order {order.id} lost its request or school")
     if lines is None:
         lines = order_lines(session, order.id)
+    _issue_licences(session, order, at, lines, request, school, school_class)
+    order.status = "paid"
+    order.paid_at = at
+    order.updated_at = at
+
+
+def _issue_licences(
+    session: Session,
+    order: OrderRow,
+    at: datetime,
+    lines: Sequence[OrderLineRow],
+    request: PurchaseRequestRow,
+    school: SchoolRow,
+    school_class: SchoolClassRow | None,
+) -> None:
+    """The licence of every line of a paid order (the caller marks the order paid)."""
     for line in lines:
         licensing.issue(
             session, order_id=order.id, school=school, school_class_id=request.school_class_id,
@@ -501,9 +581,6 @@ def _deliver(
                                          line.quantity),
             at=at, school_class=school_class,
         )  # fmt: skip
-    order.status = "paid"
-    order.paid_at = at
-    order.updated_at = at
 
 
 def _reverse_all(session: Session, order: OrderRow, memo: str) -> None:

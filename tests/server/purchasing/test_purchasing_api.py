@@ -315,6 +315,36 @@ def test_ledger_rows_cannot_be_changed_through_the_orm(client: FlaskClient, worl
     assert check_ledger(session) == []
 
 
+def test_a_batch_of_postings_is_checked_one_after_the_other(
+    client: FlaskClient, world: World
+) -> None:
+    """``post_all`` writes several transactions in one go (approve's reserve and spend), but
+    no account may go below zero after any of them, even when the batch nets out; a refused
+    batch posts nothing."""
+    from server.ledger import postings
+    from server.ledger.rules import InsufficientFunds, move
+
+    session = world.session
+    own, reserved, spent = (
+        postings.school_key(kind, world.school.id, "own", None)
+        for kind in ("school", "reserved", "spent")
+    )
+    reserve = postings.Posting("reserve", move(own, reserved, 100))
+    spend = postings.Posting("spend", move(reserved, spent, 100))
+    before = counts(session)
+    with pytest.raises(InsufficientFunds, match="reserved"):  # spends money not reserved yet
+        postings.post_all(session, [spend, reserve])
+    session.rollback()
+    assert counts(session) == before
+    done = postings.post_all(session, [reserve, spend])
+    session.commit()
+    assert [t.kind for t in done] == ["reserve", "spend"]
+    assert [postings.balance(session, key) for key in (own, reserved, spent)] == [49_900, 0, 100]
+    assert counts(session)["transactions"] == before["transactions"] + 2
+    assert counts(session)["entries"] == before["entries"] + 4
+    assert check_ledger(session) == []
+
+
 @pytest.mark.parametrize("who", ["teacher", "pupil", "admin"])
 def test_approval_by_the_wrong_role_moves_nothing(
     client: FlaskClient, world: World, who: str
