@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -31,7 +32,7 @@ from urllib.parse import urlencode, urlsplit
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,11 +129,28 @@ def now() -> datetime:
 # -- shared loading -------------------------------------------------------------------------
 
 
-def _published_product(session: Session, product_id: uuid.UUID) -> ProductRow:
-    row = session.get(ProductRow, product_id)
+@dataclass(frozen=True, slots=True)
+class LaunchProduct:
+    """The columns of a product a launch request needs (not the whole ORM object)."""
+
+    id: uuid.UUID
+    publisher_id: uuid.UUID
+    listing: dict[str, Any]
+
+
+@functools.cache
+def _product_statement() -> Select[Any]:
+    products = ProductRow.__table__
+    return select(
+        products.c.id, products.c.publisher_id, products.c.status, products.c.listing
+    ).where(products.c.id == bindparam("product_id"))
+
+
+def _published_product(session: Session, product_id: uuid.UUID) -> LaunchProduct:
+    row = session.execute(_product_statement(), {"product_id": product_id}).first()
     if row is None or row.status != "published":
         raise NotFound("Materialet findes ikke.", code="unknown_product")
-    return row
+    return LaunchProduct(row.id, row.publisher_id, row.listing or {})
 
 
 def _class_tenant(session: Session, school_class: SchoolClassRow) -> tuple[Tenant, SchoolRow]:
@@ -207,7 +225,7 @@ def _role_in(
     return "teacher" if principal.has_role("teacher") else "other"
 
 
-def _registration(session: Session, product: ProductRow) -> ToolRegistrationRow:
+def _registration(session: Session, product: ProductRow | LaunchProduct) -> ToolRegistrationRow:
     registration = session.get(ToolRegistrationRow, product.id)
     if registration is None:
         raise Conflict(
@@ -300,7 +318,7 @@ def create_launch(
 def _event(
     settings: Settings,
     user_id: uuid.UUID,
-    product: ProductRow,
+    product: ProductRow | LaunchProduct,
     school_class: SchoolClassRow | None,
     school: SchoolRow | None,
     role: str,
