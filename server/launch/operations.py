@@ -26,7 +26,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
@@ -136,6 +136,85 @@ class LaunchProduct:
     id: uuid.UUID
     publisher_id: uuid.UUID
     listing: dict[str, Any]
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchTool:
+    """The columns of a tool registration the one-time URL needs."""
+
+    client_id: str
+    deployment_id: str
+    login_url: str
+    launch_url: str
+    deep_link_url: str | None
+    message_types: list[str]
+    share_personal_data: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchClass:
+    id: uuid.UUID
+    name: str
+    school_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchSchool:
+    id: uuid.UUID
+    name: str
+    municipality_code: str
+
+
+@functools.cache
+def _opened_statement() -> Select[Any]:
+    """The product with its registration (if any) for the one-time URL, on the tables."""
+    products, tools = ProductRow.__table__, ToolRegistrationRow.__table__
+    return (
+        select(
+            products.c.id,
+            products.c.publisher_id,
+            products.c.status,
+            products.c.title,
+            products.c.listing,
+            tools.c.product_id.label("registered"),
+            tools.c.client_id,
+            tools.c.deployment_id,
+            tools.c.login_url,
+            tools.c.launch_url,
+            tools.c.deep_link_url,
+            tools.c.message_types,
+            tools.c.share_personal_data,
+        )
+        .select_from(products.outerjoin(tools, tools.c.product_id == products.c.id))
+        .where(products.c.id == bindparam("product_id"))
+    )
+
+
+@functools.cache
+def _class_statement() -> Select[Any]:
+    classes, schools = SchoolClassRow.__table__, SchoolRow.__table__
+    return (
+        select(
+            classes.c.id,
+            classes.c.name,
+            classes.c.school_id,
+            schools.c.name.label("school_name"),
+            schools.c.municipality_code,
+        )
+        .select_from(classes.join(schools, schools.c.id == classes.c.school_id))
+        .where(classes.c.id == bindparam("class_id"))
+    )
+
+
+@functools.cache
+def _goals_statement() -> Select[Any]:
+    tags = ProductGoalTagRow.__table__
+    return (
+        select(tags.c.goal_id)
+        .where(tags.c.product_id == bindparam("product_id"))
+        .order_by(tags.c.position)
+    )
 
 
 @functools.cache
@@ -228,12 +307,16 @@ def _role_in(
 def _registration(session: Session, product: ProductRow | LaunchProduct) -> ToolRegistrationRow:
     registration = session.get(ToolRegistrationRow, product.id)
     if registration is None:
-        raise Conflict(
-            "Materialet kan ikke åbnes endnu: forlaget har ikke registreret sit værktøj.",
-            code="tool_not_registered",
-            details={"en": "The publisher has not registered an LTI tool for this product."},
-        )
+        _not_registered()
     return registration
+
+
+def _not_registered() -> NoReturn:
+    raise Conflict(
+        "Materialet kan ikke åbnes endnu: forlaget har ikke registreret sit værktøj.",
+        code="tool_not_registered",
+        details={"en": "The publisher has not registered an LTI tool for this product."},
+    )
 
 
 # -- 1. the app asks for a launch -------------------------------------------------------------
@@ -319,8 +402,8 @@ def _event(
     settings: Settings,
     user_id: uuid.UUID,
     product: ProductRow | LaunchProduct,
-    school_class: SchoolClassRow | None,
-    school: SchoolRow | None,
+    school_class: SchoolClassRow | LaunchClass | None,
+    school: SchoolRow | LaunchSchool | None,
     role: str,
     outcome: str,
     reason: str | None,
@@ -362,23 +445,25 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         if refused.reason == "expired":
             raise LaunchGone("Linket er udløbet. Åbn materialet igen fra appen.") from refused
         raise LaunchRefused("Linket er ugyldigt.") from refused
-    found = session.execute(
-        select(ProductRow, ToolRegistrationRow)
-        .outerjoin(ToolRegistrationRow, ToolRegistrationRow.product_id == ProductRow.id)
-        .where(ProductRow.id == ticket.product_id)
-    ).first()
-    if found is None or found[0].status != "published":
+    found = session.execute(_opened_statement(), {"product_id": ticket.product_id}).first()
+    if found is None or found.status != "published":
         raise LaunchRefused("Materialet kan ikke åbnes.")
-    product, registration_row = found
-    school_class, school = None, None
+    product = LaunchProduct(found.id, found.publisher_id, found.listing or {}, found.title)
+    registration_row = None
+    if found.registered is not None:
+        registration_row = LaunchTool(
+            found.client_id, found.deployment_id, found.login_url, found.launch_url,
+            found.deep_link_url, list(found.message_types or []), bool(found.share_personal_data),
+        )  # fmt: skip
+    school_class: LaunchClass | None = None
+    school: LaunchSchool | None = None
     if ticket.class_id is not None:
-        in_school = session.execute(
-            select(SchoolClassRow, SchoolRow)
-            .join(SchoolRow, SchoolRow.id == SchoolClassRow.school_id)
-            .where(SchoolClassRow.id == ticket.class_id)
-        ).first()
+        in_school = session.execute(_class_statement(), {"class_id": ticket.class_id}).first()
         if in_school is not None:
-            school_class, school = in_school
+            school_class = LaunchClass(in_school.id, in_school.name, in_school.school_id)
+            school = LaunchSchool(
+                in_school.school_id, in_school.school_name, in_school.municipality_code
+            )
     assignment = session.get(AssignmentRow, ticket.assignment_id) if ticket.assignment_id else None
     if not _spend(session, ticket.jti, ticket.expires_at):
         raise LaunchGone("Linket er allerede brugt. Åbn materialet igen fra appen.")
@@ -398,17 +483,13 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
                        None, at, kind="url", publisher_sub=sub)  # fmt: skip
         return Redirect(location, dataclasses.replace(event, trial_id=ticket.trial_id))
     if registration_row is None:
-        _registration(session, product)  # raises: not registered
-    registration: ToolRegistrationRow = registration_row
+        _not_registered()
+    registration = registration_row
     select_content = ticket.mode == "select"
     message_type = lti.DEEP_LINKING_REQUEST if select_content else lti.RESOURCE_LINK_REQUEST
     if message_type not in registration.message_types:
         raise LaunchRefused("Forlagets værktøj tager ikke imod denne slags start.")
-    goals = session.scalars(
-        select(ProductGoalTagRow.goal_id)
-        .where(ProductGoalTagRow.product_id == product.id)
-        .order_by(ProductGoalTagRow.position)
-    ).all()
+    goals = session.execute(_goals_statement(), {"product_id": product.id}).scalars().all()
     share = registration.share_personal_data
     user = session.get(UserRow, user_id) if share else None
     hint_jti = tickets.new_jti()
@@ -484,10 +565,10 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
 def sign_url_token(
     settings: Settings,
     *,
-    product: ProductRow,
+    product: ProductRow | LaunchProduct,
     sub: str,
     role: str,
-    school_class: SchoolClassRow | None,
+    school_class: SchoolClassRow | LaunchClass | None,
     at: datetime,
 ) -> str:
     """The signed URL launch: a JWT the publisher verifies with our JWKS (``aud``: itself)."""
