@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import Session
 
 from server.catalogue.models import OfferRow, ProductRow
@@ -119,43 +119,68 @@ def _licence_message(licence_type: str, valid_until: datetime) -> str:
 
 
 @functools.cache
-def _product_status() -> Select[Any]:
-    products = ProductRow.__table__
-    return select(products.c.status).where(products.c.id == bindparam("product_id"))
-
-
-@functools.cache
-def _current_licences() -> Select[Any]:
-    """The licences that may cover the user, built once on the tables: this runs before every
-    launch, and building the statement and loading ORM objects cost more than the query."""
-    licences, seats = LicenceRow.__table__, LicenceSeatRow.__table__
-    return select(
-        licences.c.id, licences.c.licence_type, licences.c.valid_until
-    ).where(
-        licences.c.product_id == bindparam("product_id"),
-        licences.c.status == "active",
-        licences.c.valid_from <= bindparam("now"),
-        or_(
-            and_(
-                licences.c.licence_type == "municipality",
-                licences.c.municipality_code.in_(bindparam("municipalities", expanding=True)),
-            ),
-            and_(
-                licences.c.licence_type == "school",
-                licences.c.school_id.in_(bindparam("schools", expanding=True)),
-            ),
-            and_(
-                licences.c.licence_type == "class",
-                licences.c.school_class_id.in_(bindparam("classes", expanding=True)),
-            ),
-            and_(
-                licences.c.licence_type == "pupil",
-                exists().where(
-                    seats.c.licence_id == licences.c.id, seats.c.user_id == bindparam("user_id")
-                ),
+def _status_and_licences() -> Select[Any]:
+    """The one indexed query before every launch: the product's status, outer-joined to the
+    licences that may cover the user, with the user's holdings (``holdings_of``) as
+    subqueries. Built once on the tables; one row with empty licence columns when none."""
+    products, licences = ProductRow.__table__, LicenceRow.__table__
+    seats, memberships = LicenceSeatRow.__table__, MembershipRow.__table__
+    schools, classes = SchoolRow.__table__, SchoolClassRow.__table__
+    mine = and_(memberships.c.user_id == bindparam("user_id"), memberships.c.active)
+    municipalities = union(
+        select(memberships.c.municipality_code).where(
+            mine, memberships.c.municipality_code.is_not(None)
+        ),
+        select(schools.c.municipality_code)
+        .select_from(memberships.join(schools, schools.c.id == memberships.c.school_id))
+        .where(mine),
+    )
+    my_schools = select(memberships.c.school_id).where(mine, memberships.c.school_id.is_not(None))
+    my_classes = select(memberships.c.class_id).where(
+        mine, memberships.c.role == "pupil", memberships.c.class_id.is_not(None)
+    )
+    # the class asked for, when it is a class of a school the user teaches or leads
+    staff_class = and_(
+        licences.c.school_class_id == bindparam("class_id"),
+        exists().where(
+            classes.c.id == bindparam("class_id"),
+            memberships.c.school_id == classes.c.school_id,
+            mine,
+            memberships.c.role.in_(("teacher", "school_leader")),
+        ),
+    )
+    covers = or_(
+        and_(
+            licences.c.licence_type == "municipality",
+            licences.c.municipality_code.in_(municipalities),
+        ),
+        and_(licences.c.licence_type == "school", licences.c.school_id.in_(my_schools)),
+        and_(
+            licences.c.licence_type == "class",
+            or_(licences.c.school_class_id.in_(my_classes), staff_class),
+        ),
+        and_(
+            licences.c.licence_type == "pupil",
+            exists().where(
+                seats.c.licence_id == licences.c.id, seats.c.user_id == bindparam("user_id")
             ),
         ),
-    )  # fmt: skip
+    )
+    return (
+        select(products.c.status, licences.c.id, licences.c.licence_type, licences.c.valid_until)
+        .select_from(
+            products.outerjoin(
+                licences,
+                and_(
+                    licences.c.product_id == products.c.id,
+                    licences.c.status == "active",
+                    licences.c.valid_from <= bindparam("now"),
+                    covers,
+                ),
+            )
+        )
+        .where(products.c.id == bindparam("product_id"))
+    )
 
 
 def check_entitlement(
@@ -169,21 +194,13 @@ def check_entitlement(
     """Whether ``user_id`` may open ``product_id`` at ``at`` (now), and why. Never writes."""
     now = aware(at) if at is not None else datetime.now(UTC)
     _autoflush(session)
-    status = session.execute(_product_status(), {"product_id": product_id}).scalar()
-    if status != "published":
-        return Entitlement(False, "unknown_product", product_id, "Materialet findes ikke.")
-    holds = holdings_of(session, user_id, school_class_id)
-    licences = session.execute(
-        _current_licences(),
-        {
-            "product_id": product_id,
-            "now": now,
-            "municipalities": sorted(holds.municipality_codes),
-            "schools": list(holds.school_ids),
-            "classes": list(holds.class_ids),
-            "user_id": user_id,
-        },
+    found = session.execute(
+        _status_and_licences(),
+        {"product_id": product_id, "user_id": user_id, "class_id": school_class_id, "now": now},
     ).all()
+    if not found or found[0].status != "published":
+        return Entitlement(False, "unknown_product", product_id, "Materialet findes ikke.")
+    licences = [row for row in found if row.id is not None]
     current = [row for row in licences if aware(row.valid_until) > now]
     if current:
         best = max(current, key=lambda row: aware(row.valid_until))
@@ -191,6 +208,7 @@ def check_entitlement(
             True, "licence", product_id, _licence_message(best.licence_type, best.valid_until),
             licence_id=best.id, valid_until=aware(best.valid_until),
         )  # fmt: skip
+    holds = holdings_of(session, user_id, school_class_id)
     trials = (
         session.scalars(
             select(TrialRow).where(
