@@ -168,8 +168,10 @@ class LaunchSchool:
 
 @functools.cache
 def _opened_statement() -> Select[Any]:
-    """The product with its registration (if any) for the one-time URL, on the tables."""
+    """The product with its registration and the ticket's class with its school (each if
+    any) for the one-time URL: one query on the tables."""
     products, tools = ProductRow.__table__, ToolRegistrationRow.__table__
+    classes, schools = SchoolClassRow.__table__, SchoolRow.__table__
     return (
         select(
             products.c.id,
@@ -185,25 +187,19 @@ def _opened_statement() -> Select[Any]:
             tools.c.deep_link_url,
             tools.c.message_types,
             tools.c.share_personal_data,
-        )
-        .select_from(products.outerjoin(tools, tools.c.product_id == products.c.id))
-        .where(products.c.id == bindparam("product_id"))
-    )
-
-
-@functools.cache
-def _class_statement() -> Select[Any]:
-    classes, schools = SchoolClassRow.__table__, SchoolRow.__table__
-    return (
-        select(
-            classes.c.id,
-            classes.c.name,
+            classes.c.id.label("class_id"),
+            classes.c.name.label("class_name"),
             classes.c.school_id,
             schools.c.name.label("school_name"),
             schools.c.municipality_code,
         )
-        .select_from(classes.join(schools, schools.c.id == classes.c.school_id))
-        .where(classes.c.id == bindparam("class_id"))
+        .select_from(
+            products.outerjoin(tools, tools.c.product_id == products.c.id).outerjoin(
+                classes.join(schools, schools.c.id == classes.c.school_id),
+                classes.c.id == bindparam("class_id"),
+            )
+        )
+        .where(products.c.id == bindparam("product_id"))
     )
 
 
@@ -445,7 +441,9 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         if refused.reason == "expired":
             raise LaunchGone("Linket er udløbet. Åbn materialet igen fra appen.") from refused
         raise LaunchRefused("Linket er ugyldigt.") from refused
-    found = session.execute(_opened_statement(), {"product_id": ticket.product_id}).first()
+    found = session.execute(
+        _opened_statement(), {"product_id": ticket.product_id, "class_id": ticket.class_id}
+    ).first()
     if found is None or found.status != "published":
         raise LaunchRefused("Materialet kan ikke åbnes.")
     product = LaunchProduct(found.id, found.publisher_id, found.listing or {}, found.title)
@@ -457,13 +455,9 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
         )  # fmt: skip
     school_class: LaunchClass | None = None
     school: LaunchSchool | None = None
-    if ticket.class_id is not None:
-        in_school = session.execute(_class_statement(), {"class_id": ticket.class_id}).first()
-        if in_school is not None:
-            school_class = LaunchClass(in_school.id, in_school.name, in_school.school_id)
-            school = LaunchSchool(
-                in_school.school_id, in_school.school_name, in_school.municipality_code
-            )
+    if found.class_id is not None:  # the ticket's class (and its school) still exist
+        school_class = LaunchClass(found.class_id, found.class_name, found.school_id)
+        school = LaunchSchool(found.school_id, found.school_name, found.municipality_code)
     assignment = session.get(AssignmentRow, ticket.assignment_id) if ticket.assignment_id else None
     if not _spend(session, ticket.jti, ticket.expires_at):
         raise LaunchGone("Linket er allerede brugt. Åbn materialet igen fra appen.")
