@@ -16,14 +16,17 @@ The hot path (a morning's first lesson) is three requests; none touches budget r
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
+import os
 import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -52,6 +55,11 @@ from server.launch.models import (
 )
 from server.organisations.models import SchoolClassRow, SchoolRow, UserRow
 from server.policy import Forbidden, Tenant, authorize
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the in-process lock only
+    fcntl = None  # type: ignore[assignment]
 
 URL_TOKEN_TTL = 300  # seconds: the signed URL launch's JWT (≤ 5 min)
 ID_TOKEN_TTL = 300
@@ -254,14 +262,36 @@ def _spend(session: Session, jti: str, expires_at: datetime, *also: str) -> bool
     if not isinstance(engine, Engine):  # a session bound to one connection (not ours)
         raise TypeError("spent tokens need an engine")
     if engine.dialect.name == "sqlite":
-        # one writer at a time in this process: a thread waits on a lock, not in SQLite's
-        # busy handler (which sleeps in steps of milliseconds)
-        with _SQLITE_WRITER:
+        # one writer at a time: a thread waits on a lock, and another worker process on a
+        # file lock beside the database, not in SQLite's busy handler (which sleeps in steps
+        # of milliseconds: the tail of every spend when two workers write at once)
+        with _SQLITE_WRITER, _worker_lock(engine.url.database):
             return _insert_spent(engine, rows)
     return _insert_spent(engine, rows)
 
 
 _SQLITE_WRITER = threading.Lock()
+_LOCK_FILES: dict[tuple[int, str], int] = {}
+
+
+@contextlib.contextmanager
+def _worker_lock(database: str | None) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<database>-spend.lock`` (POSIX; a no-op elsewhere and for
+    in-memory databases). The descriptor is opened per process: a lock taken through a
+    descriptor inherited across gunicorn's fork would not exclude the sibling worker."""
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    key = (os.getpid(), database)
+    fd = _LOCK_FILES.get(key)
+    if fd is None:
+        fd = os.open(f"{database}-spend.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _LOCK_FILES[key] = fd
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _insert_spent(engine: Engine, rows: list[dict[str, Any]]) -> bool:
