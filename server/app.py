@@ -47,7 +47,11 @@ def register_settings(app: APIFlask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A pre-ping finds a server connection that died while it sat in the pool; a SQLite
+    # file has no server, so the ping would only cost every checkout a statement.
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": not uri.startswith("sqlite")}
+    )
     app.config.update(
         OPENAPI_VERSION="3.0.3",
         SPEC_FORMAT="json",

@@ -65,9 +65,10 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "SCHOOL_IDP_ISSUER": env.get("SCHOOL_IDP_ISSUER"),
         "SCHOOL_IDP_CLIENT_ID": env.get("SCHOOL_IDP_CLIENT_ID"),
         "SCHOOL_IDP_CLIENT_SECRET": env.get("SCHOOL_IDP_CLIENT_SECRET"),
-        # Rate limits: in-process by default, shared across workers through Redis when set.
+        # Rate limits: in-process by default (server.ratelimit.InProcessStorage), shared
+        # across workers through Redis when set.
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": redis_url or "inprocess://",
         # Launch events are queued per worker and written in batches this often (seconds).
         "LAUNCH_EVENTS_FLUSH_SECONDS": _positive_int(env, "LAUNCH_EVENTS_FLUSH_SECONDS", 1),
         # Product search (server/search): embedded tantivy under var/search by default, a

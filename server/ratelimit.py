@@ -1,15 +1,49 @@
 """Rate limits keyed on who is asking — a user, a client, a login name — never on the IP
-address: a whole school shares one address. In-process by default; Redis when REDIS_URL is
-set (``RATELIMIT_STORAGE_URI``), so every worker shares the counts."""
+address: a whole school shares one address. In-process by default (``inprocess://``); Redis
+when REDIS_URL is set (``RATELIMIT_STORAGE_URI``), so every worker shares the counts."""
 
 from __future__ import annotations
 
 import base64
+import threading
+import time
 
 from flask import request
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 
 from server.identity.current import current_principal, login_identifier
+
+
+class InProcessStorage(MemoryStorage):
+    """``limits``' memory storage without a timer thread per hit (``inprocess://``).
+
+    ``MemoryStorage`` starts a ``threading.Timer`` whenever its last one has finished, which
+    under load is nearly every counted request: a thread start (and a GIL hand-over) on the
+    hot path of every signed-in API call. The counts never depended on that timer — a
+    window's counter is reset when read after it expired, and moving windows compare
+    timestamps — it only frees the keys of callers who went quiet. Here that sweep runs in
+    the request that finds it due, at most every ``SWEEP_SECONDS``.
+    """
+
+    STORAGE_SCHEME = ["inprocess"]  # noqa: RUF012 - limits reads a list here
+    SWEEP_SECONDS = 10.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._sweep_lock = threading.Lock()
+        self._swept = time.monotonic()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if time.monotonic() - self._swept < self.SWEEP_SECONDS:
+            return
+        if not self._sweep_lock.acquire(blocking=False):
+            return  # another thread is sweeping
+        try:
+            self._swept = time.monotonic()
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        finally:
+            self._sweep_lock.release()
 
 
 def principal_key() -> str:

@@ -7,12 +7,14 @@ loader that turns a token into a ``Principal`` (``register_loader``). The browse
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import g, request, session
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from server.identity.principal import Principal, Role
@@ -44,6 +46,29 @@ def require_principal() -> Principal:
     return principal
 
 
+@functools.cache
+def _principal_statement() -> Select[Any]:
+    """Built once, on the tables (no ORM compile or objects on every bearer request)."""
+    users, memberships = UserRow.__table__, MembershipRow.__table__
+    return (
+        select(
+            users.c.active,
+            memberships.c.role,
+            memberships.c.municipality_code,
+            memberships.c.school_id,
+            memberships.c.class_id,
+            memberships.c.publisher_id,
+        )
+        .select_from(
+            users.outerjoin(
+                memberships,
+                and_(memberships.c.user_id == users.c.id, memberships.c.active),
+            )
+        )
+        .where(users.c.id == bindparam("user_id"))
+    )
+
+
 def principal_for_user(
     db_session: Session,
     user_id: uuid.UUID,
@@ -52,16 +77,20 @@ def principal_for_user(
     scopes: frozenset[str] = frozenset(),
     method: str | None = None,
 ) -> Principal | None:
-    """The principal of an active user with their active memberships; None if inactive."""
-    user = db_session.get(UserRow, user_id)
-    if user is None or not user.active:
+    """The principal of an active user with their active memberships; None if inactive.
+
+    One query (every bearer request asks it): the user's ``active`` flag with the tenant
+    columns of its active memberships, outer-joined so a user without any still comes back.
+    """
+    if db_session.autoflush and (db_session.new or db_session.dirty or db_session.deleted):
+        db_session.flush()  # what the ORM's autoflush would do; a plain select does not
+    rows = db_session.execute(_principal_statement(), {"user_id": user_id}).all()
+    if not rows or not rows[0].active:
         return None
-    memberships = db_session.scalars(
-        select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.active)
-    )
     roles = tuple(
         Role(m.role, m.municipality_code, m.school_id, m.class_id, m.publisher_id)
-        for m in memberships
+        for m in rows
+        if m.role is not None
     )
     return Principal(user_id, roles, client_id=client_id, scopes=scopes, method=method)
 

@@ -16,22 +16,26 @@ The hot path (a morning's first lesson) is three requests; none touches budget r
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
+import os
 import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +55,11 @@ from server.launch.models import (
 )
 from server.organisations.models import SchoolClassRow, SchoolRow, UserRow
 from server.policy import Forbidden, Tenant, authorize
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: the in-process lock only
+    fcntl = None  # type: ignore[assignment]
 
 URL_TOKEN_TTL = 300  # seconds: the signed URL launch's JWT (≤ 5 min)
 ID_TOKEN_TTL = 300
@@ -128,11 +137,103 @@ def now() -> datetime:
 # -- shared loading -------------------------------------------------------------------------
 
 
-def _published_product(session: Session, product_id: uuid.UUID) -> ProductRow:
-    row = session.get(ProductRow, product_id)
+@dataclass(frozen=True, slots=True)
+class LaunchProduct:
+    """The columns of a product a launch request needs (not the whole ORM object)."""
+
+    id: uuid.UUID
+    publisher_id: uuid.UUID
+    listing: dict[str, Any]
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchTool:
+    """The columns of a tool registration the one-time URL needs."""
+
+    client_id: str
+    deployment_id: str
+    login_url: str
+    launch_url: str
+    deep_link_url: str | None
+    message_types: list[str]
+    share_personal_data: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchClass:
+    id: uuid.UUID
+    name: str
+    school_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchSchool:
+    id: uuid.UUID
+    name: str
+    municipality_code: str
+
+
+@functools.cache
+def _opened_statement() -> Select[Any]:
+    """The product with its registration and the ticket's class with its school (each if
+    any) for the one-time URL: one query on the tables."""
+    products, tools = ProductRow.__table__, ToolRegistrationRow.__table__
+    classes, schools = SchoolClassRow.__table__, SchoolRow.__table__
+    return (
+        select(
+            products.c.id,
+            products.c.publisher_id,
+            products.c.status,
+            products.c.title,
+            products.c.listing,
+            tools.c.product_id.label("registered"),
+            tools.c.client_id,
+            tools.c.deployment_id,
+            tools.c.login_url,
+            tools.c.launch_url,
+            tools.c.deep_link_url,
+            tools.c.message_types,
+            tools.c.share_personal_data,
+            classes.c.id.label("class_id"),
+            classes.c.name.label("class_name"),
+            classes.c.school_id,
+            schools.c.name.label("school_name"),
+            schools.c.municipality_code,
+        )
+        .select_from(
+            products.outerjoin(tools, tools.c.product_id == products.c.id).outerjoin(
+                classes.join(schools, schools.c.id == classes.c.school_id),
+                classes.c.id == bindparam("class_id"),
+            )
+        )
+        .where(products.c.id == bindparam("product_id"))
+    )
+
+
+@functools.cache
+def _goals_statement() -> Select[Any]:
+    tags = ProductGoalTagRow.__table__
+    return (
+        select(tags.c.goal_id)
+        .where(tags.c.product_id == bindparam("product_id"))
+        .order_by(tags.c.position)
+    )
+
+
+@functools.cache
+def _product_statement() -> Select[Any]:
+    products = ProductRow.__table__
+    return select(
+        products.c.id, products.c.publisher_id, products.c.status, products.c.listing
+    ).where(products.c.id == bindparam("product_id"))
+
+
+def _published_product(session: Session, product_id: uuid.UUID) -> LaunchProduct:
+    row = session.execute(_product_statement(), {"product_id": product_id}).first()
     if row is None or row.status != "published":
         raise NotFound("Materialet findes ikke.", code="unknown_product")
-    return row
+    return LaunchProduct(row.id, row.publisher_id, row.listing or {})
 
 
 def _class_tenant(session: Session, school_class: SchoolClassRow) -> tuple[Tenant, SchoolRow]:
@@ -161,14 +262,36 @@ def _spend(session: Session, jti: str, expires_at: datetime, *also: str) -> bool
     if not isinstance(engine, Engine):  # a session bound to one connection (not ours)
         raise TypeError("spent tokens need an engine")
     if engine.dialect.name == "sqlite":
-        # one writer at a time in this process: a thread waits on a lock, not in SQLite's
-        # busy handler (which sleeps in steps of milliseconds)
-        with _SQLITE_WRITER:
+        # one writer at a time: a thread waits on a lock, and another worker process on a
+        # file lock beside the database, not in SQLite's busy handler (which sleeps in steps
+        # of milliseconds: the tail of every spend when two workers write at once)
+        with _SQLITE_WRITER, _worker_lock(engine.url.database):
             return _insert_spent(engine, rows)
     return _insert_spent(engine, rows)
 
 
 _SQLITE_WRITER = threading.Lock()
+_LOCK_FILES: dict[tuple[int, str], int] = {}
+
+
+@contextlib.contextmanager
+def _worker_lock(database: str | None) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<database>-spend.lock`` (POSIX; a no-op elsewhere and for
+    in-memory databases). The descriptor is opened per process: a lock taken through a
+    descriptor inherited across gunicorn's fork would not exclude the sibling worker."""
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    key = (os.getpid(), database)
+    fd = _LOCK_FILES.get(key)
+    if fd is None:
+        fd = os.open(f"{database}-spend.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _LOCK_FILES[key] = fd
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _insert_spent(engine: Engine, rows: list[dict[str, Any]]) -> bool:
@@ -207,15 +330,19 @@ def _role_in(
     return "teacher" if principal.has_role("teacher") else "other"
 
 
-def _registration(session: Session, product: ProductRow) -> ToolRegistrationRow:
+def _registration(session: Session, product: ProductRow | LaunchProduct) -> ToolRegistrationRow:
     registration = session.get(ToolRegistrationRow, product.id)
     if registration is None:
-        raise Conflict(
-            "Materialet kan ikke åbnes endnu: forlaget har ikke registreret sit værktøj.",
-            code="tool_not_registered",
-            details={"en": "The publisher has not registered an LTI tool for this product."},
-        )
+        _not_registered()
     return registration
+
+
+def _not_registered() -> NoReturn:
+    raise Conflict(
+        "Materialet kan ikke åbnes endnu: forlaget har ikke registreret sit værktøj.",
+        code="tool_not_registered",
+        details={"en": "The publisher has not registered an LTI tool for this product."},
+    )
 
 
 # -- 1. the app asks for a launch -------------------------------------------------------------
@@ -300,9 +427,9 @@ def create_launch(
 def _event(
     settings: Settings,
     user_id: uuid.UUID,
-    product: ProductRow,
-    school_class: SchoolClassRow | None,
-    school: SchoolRow | None,
+    product: ProductRow | LaunchProduct,
+    school_class: SchoolClassRow | LaunchClass | None,
+    school: SchoolRow | LaunchSchool | None,
     role: str,
     outcome: str,
     reason: str | None,
@@ -345,22 +472,22 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
             raise LaunchGone("Linket er udløbet. Åbn materialet igen fra appen.") from refused
         raise LaunchRefused("Linket er ugyldigt.") from refused
     found = session.execute(
-        select(ProductRow, ToolRegistrationRow)
-        .outerjoin(ToolRegistrationRow, ToolRegistrationRow.product_id == ProductRow.id)
-        .where(ProductRow.id == ticket.product_id)
+        _opened_statement(), {"product_id": ticket.product_id, "class_id": ticket.class_id}
     ).first()
-    if found is None or found[0].status != "published":
+    if found is None or found.status != "published":
         raise LaunchRefused("Materialet kan ikke åbnes.")
-    product, registration_row = found
-    school_class, school = None, None
-    if ticket.class_id is not None:
-        in_school = session.execute(
-            select(SchoolClassRow, SchoolRow)
-            .join(SchoolRow, SchoolRow.id == SchoolClassRow.school_id)
-            .where(SchoolClassRow.id == ticket.class_id)
-        ).first()
-        if in_school is not None:
-            school_class, school = in_school
+    product = LaunchProduct(found.id, found.publisher_id, found.listing or {}, found.title)
+    registration_row = None
+    if found.registered is not None:
+        registration_row = LaunchTool(
+            found.client_id, found.deployment_id, found.login_url, found.launch_url,
+            found.deep_link_url, list(found.message_types or []), bool(found.share_personal_data),
+        )  # fmt: skip
+    school_class: LaunchClass | None = None
+    school: LaunchSchool | None = None
+    if found.class_id is not None:  # the ticket's class (and its school) still exist
+        school_class = LaunchClass(found.class_id, found.class_name, found.school_id)
+        school = LaunchSchool(found.school_id, found.school_name, found.municipality_code)
     assignment = session.get(AssignmentRow, ticket.assignment_id) if ticket.assignment_id else None
     if not _spend(session, ticket.jti, ticket.expires_at):
         raise LaunchGone("Linket er allerede brugt. Åbn materialet igen fra appen.")
@@ -380,17 +507,13 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
                        None, at, kind="url", publisher_sub=sub)  # fmt: skip
         return Redirect(location, dataclasses.replace(event, trial_id=ticket.trial_id))
     if registration_row is None:
-        _registration(session, product)  # raises: not registered
-    registration: ToolRegistrationRow = registration_row
+        _not_registered()
+    registration = registration_row
     select_content = ticket.mode == "select"
     message_type = lti.DEEP_LINKING_REQUEST if select_content else lti.RESOURCE_LINK_REQUEST
     if message_type not in registration.message_types:
         raise LaunchRefused("Forlagets værktøj tager ikke imod denne slags start.")
-    goals = session.scalars(
-        select(ProductGoalTagRow.goal_id)
-        .where(ProductGoalTagRow.product_id == product.id)
-        .order_by(ProductGoalTagRow.position)
-    ).all()
+    goals = session.execute(_goals_statement(), {"product_id": product.id}).scalars().all()
     share = registration.share_personal_data
     user = session.get(UserRow, user_id) if share else None
     hint_jti = tickets.new_jti()
@@ -466,10 +589,10 @@ def open_ticket(session: Session, token: str, *, settings: Settings) -> AutoPost
 def sign_url_token(
     settings: Settings,
     *,
-    product: ProductRow,
+    product: ProductRow | LaunchProduct,
     sub: str,
     role: str,
-    school_class: SchoolClassRow | None,
+    school_class: SchoolClassRow | LaunchClass | None,
     at: datetime,
 ) -> str:
     """The signed URL launch: a JWT the publisher verifies with our JWKS (``aud``: itself)."""

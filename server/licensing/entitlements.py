@@ -15,12 +15,14 @@ Who holds what:
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import Session
 
 from server.catalogue.models import OfferRow, ProductRow
@@ -61,12 +63,36 @@ def last_day_text(valid_until: datetime) -> str:
     return last.strftime("%d.%m.%Y")
 
 
+def _autoflush(session: Session) -> None:
+    """Plain table selects do not autoflush as ORM queries do: flush pending changes first,
+    so a caller's unflushed rows count exactly as before."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+
+
+@functools.cache
+def _memberships() -> Select[Any]:
+    """One query: the user's active memberships, each with its school's municipality."""
+    memberships, schools = MembershipRow.__table__, SchoolRow.__table__
+    return (
+        select(
+            memberships.c.role,
+            memberships.c.municipality_code,
+            memberships.c.school_id,
+            memberships.c.class_id,
+            schools.c.id.label("found_school"),
+            schools.c.municipality_code.label("school_municipality"),
+        )
+        .select_from(memberships.outerjoin(schools, schools.c.id == memberships.c.school_id))
+        .where(memberships.c.user_id == bindparam("user_id"), memberships.c.active)
+    )
+
+
 def holdings_of(
     session: Session, user_id: uuid.UUID, school_class_id: uuid.UUID | None = None
 ) -> Holdings:
-    memberships = session.scalars(
-        select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.active)
-    ).all()
+    _autoflush(session)
+    memberships = session.execute(_memberships(), {"user_id": user_id}).all()
     municipalities = {m.municipality_code for m in memberships if m.municipality_code}
     schools = {m.school_id for m in memberships if m.school_id}
     classes = {m.class_id for m in memberships if m.class_id and m.role == "pupil"}
@@ -77,24 +103,84 @@ def holdings_of(
         school_class = session.get(SchoolClassRow, school_class_id)
         if school_class is not None and school_class.school_id in staff_schools:
             classes.add(school_class.id)
-    if schools:
-        municipalities |= set(
-            session.scalars(
-                select(SchoolRow.municipality_code).where(SchoolRow.id.in_(schools))
-            ).all()
-        )
+    municipalities |= {m.school_municipality for m in memberships if m.found_school is not None}
     return Holdings(frozenset(municipalities), frozenset(schools), frozenset(classes))
 
 
-def _licence_message(licence: LicenceRow) -> str:
-    until = last_day_text(licence.valid_until)
+def _licence_message(licence_type: str, valid_until: datetime) -> str:
+    until = last_day_text(valid_until)
     holder = {
         "municipality": "Din kommune har",
         "school": "Din skole har",
         "class": "Din klasse har",
         "pupil": "Du har",
-    }[licence.licence_type]
+    }[licence_type]
     return f"{holder} licens til {until}"
+
+
+@functools.cache
+def _status_and_licences() -> Select[Any]:
+    """The one indexed query before every launch: the product's status, outer-joined to the
+    licences that may cover the user, with the user's holdings (``holdings_of``) as
+    subqueries. Built once on the tables; one row with empty licence columns when none."""
+    products, licences = ProductRow.__table__, LicenceRow.__table__
+    seats, memberships = LicenceSeatRow.__table__, MembershipRow.__table__
+    schools, classes = SchoolRow.__table__, SchoolClassRow.__table__
+    mine = and_(memberships.c.user_id == bindparam("user_id"), memberships.c.active)
+    municipalities = union(
+        select(memberships.c.municipality_code).where(
+            mine, memberships.c.municipality_code.is_not(None)
+        ),
+        select(schools.c.municipality_code)
+        .select_from(memberships.join(schools, schools.c.id == memberships.c.school_id))
+        .where(mine),
+    )
+    my_schools = select(memberships.c.school_id).where(mine, memberships.c.school_id.is_not(None))
+    my_classes = select(memberships.c.class_id).where(
+        mine, memberships.c.role == "pupil", memberships.c.class_id.is_not(None)
+    )
+    # the class asked for, when it is a class of a school the user teaches or leads
+    staff_class = and_(
+        licences.c.school_class_id == bindparam("class_id"),
+        exists().where(
+            classes.c.id == bindparam("class_id"),
+            memberships.c.school_id == classes.c.school_id,
+            mine,
+            memberships.c.role.in_(("teacher", "school_leader")),
+        ),
+    )
+    covers = or_(
+        and_(
+            licences.c.licence_type == "municipality",
+            licences.c.municipality_code.in_(municipalities),
+        ),
+        and_(licences.c.licence_type == "school", licences.c.school_id.in_(my_schools)),
+        and_(
+            licences.c.licence_type == "class",
+            or_(licences.c.school_class_id.in_(my_classes), staff_class),
+        ),
+        and_(
+            licences.c.licence_type == "pupil",
+            exists().where(
+                seats.c.licence_id == licences.c.id, seats.c.user_id == bindparam("user_id")
+            ),
+        ),
+    )
+    return (
+        select(products.c.status, licences.c.id, licences.c.licence_type, licences.c.valid_until)
+        .select_from(
+            products.outerjoin(
+                licences,
+                and_(
+                    licences.c.product_id == products.c.id,
+                    licences.c.status == "active",
+                    licences.c.valid_from <= bindparam("now"),
+                    covers,
+                ),
+            )
+        )
+        .where(products.c.id == bindparam("product_id"))
+    )
 
 
 def check_entitlement(
@@ -107,44 +193,22 @@ def check_entitlement(
 ) -> Entitlement:
     """Whether ``user_id`` may open ``product_id`` at ``at`` (now), and why. Never writes."""
     now = aware(at) if at is not None else datetime.now(UTC)
-    product = session.get(ProductRow, product_id)
-    if product is None or product.status != "published":
-        return Entitlement(False, "unknown_product", product_id, "Materialet findes ikke.")
-    holds = holdings_of(session, user_id, school_class_id)
-    licences = session.scalars(
-        select(LicenceRow).where(
-            LicenceRow.product_id == product_id,
-            LicenceRow.status == "active",
-            LicenceRow.valid_from <= now,
-            or_(
-                and_(
-                    LicenceRow.licence_type == "municipality",
-                    LicenceRow.municipality_code.in_(holds.municipality_codes),
-                ),
-                and_(
-                    LicenceRow.licence_type == "school", LicenceRow.school_id.in_(holds.school_ids)
-                ),
-                and_(
-                    LicenceRow.licence_type == "class",
-                    LicenceRow.school_class_id.in_(holds.class_ids),
-                ),
-                and_(
-                    LicenceRow.licence_type == "pupil",
-                    exists().where(
-                        LicenceSeatRow.licence_id == LicenceRow.id,
-                        LicenceSeatRow.user_id == user_id,
-                    ),
-                ),
-            ),
-        )
+    _autoflush(session)
+    found = session.execute(
+        _status_and_licences(),
+        {"product_id": product_id, "user_id": user_id, "class_id": school_class_id, "now": now},
     ).all()
+    if not found or found[0].status != "published":
+        return Entitlement(False, "unknown_product", product_id, "Materialet findes ikke.")
+    licences = [row for row in found if row.id is not None]
     current = [row for row in licences if aware(row.valid_until) > now]
     if current:
         best = max(current, key=lambda row: aware(row.valid_until))
         return Entitlement(
-            True, "licence", product_id, _licence_message(best),
+            True, "licence", product_id, _licence_message(best.licence_type, best.valid_until),
             licence_id=best.id, valid_until=aware(best.valid_until),
         )  # fmt: skip
+    holds = holdings_of(session, user_id, school_class_id)
     trials = (
         session.scalars(
             select(TrialRow).where(

@@ -27,7 +27,7 @@ from flask import Flask, Response, g, request
 from server.extensions import db
 from server.identity.current import principal_for_user, register_loader, require_principal
 from server.identity.principal import Principal
-from server.oauth.tokens import active_access_token
+from server.oauth.tokens import active_grant
 
 BEARER_SCHEME = "bearerAuth"
 bearer_doc: dict[str, Any] = {"security": BEARER_SCHEME}
@@ -91,7 +91,7 @@ def load_bearer_principal() -> Principal | None:
     token = bearer_token_from_request()
     if token is None:
         return None
-    row = active_access_token(db.session(), token)
+    row = active_grant(db.session(), token)
     if row is None:
         g.bearer_error = "invalid_token"
         return None

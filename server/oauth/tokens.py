@@ -7,13 +7,15 @@ default), a refresh token ``OAUTH_REFRESH_TOKEN_TTL`` (30 days), renewed by each
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -73,6 +75,43 @@ def active_access_token(session: Session, access_token: str) -> OAuthTokenRow | 
     if row is None or not row.access_active(datetime.now(UTC)):
         return None
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class BearerGrant:
+    """What a live access token grants: the columns a request's principal is built from."""
+
+    user_id: uuid.UUID | None
+    client_id: str
+    publisher_id: uuid.UUID | None
+    scope: str
+    method: str
+
+
+@functools.cache
+def _grant_statement() -> Select[Any]:
+    """Built once: a plain select of the few columns (no ORM object per bearer request)."""
+    from server.oauth.models import OAuthTokenRow
+
+    table = OAuthTokenRow.__table__
+    return select(
+        table.c.user_id, table.c.client_id, table.c.publisher_id, table.c.scope,
+        table.c.method, table.c.access_expires_at, table.c.access_revoked_at,
+    ).where(table.c.access_token_hash == bindparam("digest"))  # fmt: skip
+
+
+def active_grant(session: Session, access_token: str) -> BearerGrant | None:
+    """What the access token grants if it is known, unrevoked and unexpired (as
+    ``active_access_token``, without loading the row as an object)."""
+    from server.oauth.models import aware
+
+    row = session.execute(_grant_statement(), {"digest": hash_secret(access_token)}).first()
+    if row is None or row.access_revoked_at is not None:
+        return None
+    expires = aware(row.access_expires_at)
+    if expires is None or expires <= datetime.now(UTC):
+        return None
+    return BearerGrant(row.user_id, row.client_id, row.publisher_id, row.scope, row.method)
 
 
 def revoke_family(session: Session, family_id: uuid.UUID) -> int:

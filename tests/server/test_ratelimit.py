@@ -78,4 +78,4 @@ def test_redis_url_selects_redis_storage() -> None:
         settings_from_env({"REDIS_URL": "redis://127.0.0.1:6390/0"})["RATELIMIT_STORAGE_URI"]
         == "redis://127.0.0.1:6390/0"
     )
-    assert settings_from_env({})["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings_from_env({})["RATELIMIT_STORAGE_URI"] == "inprocess://"
