@@ -119,8 +119,27 @@ class InvoiceLine:
         return self.quantity * self.unit_price_ore
 
 
+class _Totals:
+    """The totals of an invoice or a credit note: lines excl. VAT, VAT 25 % half up, payable."""
+
+    __slots__ = ()
+    lines: Sequence[InvoiceLine]
+
+    @property
+    def line_extension_ore(self) -> int:
+        return sum(line.line_extension_ore for line in self.lines)
+
+    @property
+    def tax_ore(self) -> int:
+        return vat_ore(self.line_extension_ore)
+
+    @property
+    def payable_ore(self) -> int:
+        return self.line_extension_ore + self.tax_ore
+
+
 @dataclass(frozen=True, slots=True)
-class Invoice:
+class Invoice(_Totals):
     number: str
     issue_date: date
     due_date: date
@@ -130,21 +149,9 @@ class Invoice:
     lines: Sequence[InvoiceLine]
     note: str = ""
 
-    @property
-    def line_extension_ore(self) -> int:
-        return sum(line.line_extension_ore for line in self.lines)
-
-    @property
-    def tax_ore(self) -> int:
-        return vat_ore(self.line_extension_ore)
-
-    @property
-    def payable_ore(self) -> int:
-        return self.line_extension_ore + self.tax_ore
-
 
 @dataclass(frozen=True, slots=True)
-class CreditNote:
+class CreditNote(_Totals):
     number: str
     issue_date: date
     invoice_number: str
@@ -154,18 +161,6 @@ class CreditNote:
     buyer: Buyer
     lines: Sequence[InvoiceLine]
     note: str = ""
-
-    @property
-    def line_extension_ore(self) -> int:
-        return sum(line.line_extension_ore for line in self.lines)
-
-    @property
-    def tax_ore(self) -> int:
-        return vat_ore(self.line_extension_ore)
-
-    @property
-    def payable_ore(self) -> int:
-        return self.line_extension_ore + self.tax_ore
 
 
 class InvoiceDocumentError(ValueError):
