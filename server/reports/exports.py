@@ -19,7 +19,8 @@ import csv
 import io
 import threading
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -128,13 +129,19 @@ def claim_xlsx(
     return buffer.getvalue()
 
 
-def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes:
-    """The spend-against-budget chart as ``kind`` "svg" or "png"."""
+def spend_chart(
+    points: Sequence[SpendPoint], *, title: str, kind: str, until: date | None = None
+) -> bytes:
+    """The spend-against-budget chart as ``kind`` "svg" or "png".
+
+    The lines run on to ``until`` (today), at least one day past the last change, so that
+    totals that all changed on one day still draw as lines; each change is marked.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib import rc_context
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -147,18 +154,33 @@ def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes
         figure = Figure(figsize=(8, 4.5), dpi=100)
         axes = figure.add_subplot()
         if points:
+            end = max(until or points[-1].day, points[-1].day + timedelta(days=1))
+            points = [*points, replace(points[-1], day=end)]
             days: Any = [point.day for point in points]
-            axes.step(days, [p.budget_ore / 100 for p in points], where="post", label="Budget")
+            axes.step(
+                days, [p.budget_ore / 100 for p in points], where="post", label="Budget",
+                marker="o", markersize=3,
+            )  # fmt: skip
             axes.step(
                 days,
                 [(p.spent_ore + p.reserved_ore) / 100 for p in points],
                 where="post",
                 label="Brugt + reserveret",
                 linestyle="--",
+                marker="o",
+                markersize=3,
             )
-            axes.step(days, [p.spent_ore / 100 for p in points], where="post", label="Brugt")
+            axes.step(
+                days, [p.spent_ore / 100 for p in points], where="post", label="Brugt",
+                marker="o", markersize=3,
+            )  # fmt: skip
+            axes.set_ylim(bottom=0)
+            if (end - points[0].day).days < 14:  # a young programme: one tick a day, no hours
+                axes.xaxis.set_major_locator(DayLocator())  # type: ignore[no-untyped-call]
+                span: Any = (points[0].day - timedelta(days=1), end + timedelta(days=1))
+                axes.set_xlim(*span)
             axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%Y"))  # type: ignore[no-untyped-call]
-            axes.legend(loc="upper left")
+            axes.legend(loc="best")
         else:
             axes.text(0.5, 0.5, "Ingen bevægelser endnu", ha="center", va="center",
                       transform=axes.transAxes)  # fmt: skip
