@@ -47,6 +47,7 @@ bench: $(STAMP) ## run the benchmarks (prints JSON; several minutes)
 	$(BIN)/python bench/goals.py
 	$(BIN)/python bench/search_port.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/purchases.py
 
 .PHONY: format
 format: $(STAMP) ## apply ruff's formatting and safe fixes

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from server.ledger.models import (
@@ -102,6 +102,10 @@ def lock_accounts(session: Session, keys: Sequence[str]) -> dict[str, LedgerAcco
     return found
 
 
+TRANSACTION_COLUMNS = (
+    "id", "kind", "memo", "order_id", "reverses_id", "actor_user_id", "created_at",
+)  # fmt: skip
+
 # -- posting --------------------------------------------------------------------------------
 
 
@@ -118,7 +122,8 @@ def post(
     locked: dict[str, LedgerAccountRow] | None = None,
 ) -> LedgerTransactionRow:
     """Post one transaction; raise ``InsufficientFunds`` (nothing posted) when an account that
-    must not go negative would. ``locked``: accounts the caller has locked already."""
+    must not go negative would. ``locked``: accounts the caller has locked already. The
+    returned row is a record of what was posted (it is not in the session)."""
     lines = merge(lines)
     check_lines(lines)
     accounts = dict(locked or {})
@@ -133,20 +138,24 @@ def post(
         id=uuid.uuid4(), kind=kind, memo=memo, order_id=order_id, reverses_id=reverses_id,
         actor_user_id=actor_user_id, created_at=at or datetime.now(UTC),
     )  # fmt: skip
-    session.add(transaction)
-    session.flush()  # no relationships, so no insert order: the entries' FK needs it first
-    for line in lines:
-        account = accounts[line.account_key]
-        account.balance_ore += line.amount_ore
-        session.add(
-            LedgerEntryRow(
-                id=uuid.uuid4(),
-                transaction_id=transaction.id,
-                account_id=account.id,
-                amount_ore=line.amount_ore,
-            )
+    # Core inserts: written at once, in this order (the entries' foreign key needs the
+    # transaction), and short — concurrent spenders wait on the accounts' locks meanwhile.
+    # The caller's pending ORM changes wait for its commit (no autoflush in between).
+    with session.no_autoflush:
+        session.execute(
+            insert(LedgerTransactionRow),
+            [{column: getattr(transaction, column) for column in TRANSACTION_COLUMNS}],
         )
-    session.flush()
+        session.execute(
+            insert(LedgerEntryRow),
+            [
+                {"id": uuid.uuid4(), "transaction_id": transaction.id,
+                 "account_id": accounts[line.account_key].id, "amount_ore": line.amount_ore}
+                for line in lines
+            ],
+        )  # fmt: skip
+    for line in lines:
+        accounts[line.account_key].balance_ore += line.amount_ore
     return transaction
 
 

@@ -64,9 +64,11 @@ def issue(
     school: SchoolRow,
     school_class_id: uuid.UUID | None,
     at: datetime,
+    school_class: SchoolClassRow | None = None,
 ) -> LicenceRow:
     """The licence an order's line buys (not committed: the caller's transaction)."""
-    school_class = session.get(SchoolClassRow, school_class_id) if school_class_id else None
+    if school_class is None and school_class_id is not None:
+        school_class = session.get(SchoolClassRow, school_class_id)
     row = LicenceRow(
         id=uuid.uuid4(),
         order_id=order_id,

@@ -314,44 +314,78 @@ def approve(
     offer, product = _offer(session, row.offer_id)
     school = budgets.school(session, row.school_id)
     programme = budgets.active_programme(session, row.municipality_code)
-    keys, accounts = _lock_school(session, school.id, programme.id if programme else None)
-    if keys["own"] not in accounts:
-        raise _insufficient(0, row.total_ore)
-    grant_account = accounts.get(keys.get("grant", ""))
-    grant_left = grant_account.balance_ore if grant_account is not None else 0
-    split = price_split(
-        offer.price_ore, row.quantity, vat_percent=offer.vat_percent,
-        rate_bp=programme.rate_bp if programme else 0, grant_left_ore=grant_left,
-        eligible=bool(programme and offer.subsidy_eligible),
-    )  # fmt: skip
-    own_left = accounts[keys["own"]].balance_ore
-    if split.own_ore > own_left:
-        raise _insufficient(own_left + grant_left, split.net_ore)
+    programme_id = programme.id if programme else None
+    publisher = session.get(PublisherRow, product.publisher_id)
+    school_class = (
+        session.get(SchoolClassRow, row.school_class_id) if row.school_class_id else None
+    )  # the licence needs it: load it before the budget is locked
+
+    def split_for(grant_left: int) -> Split:
+        return price_split(
+            offer.price_ore, row.quantity, vat_percent=offer.vat_percent,
+            rate_bp=programme.rate_bp if programme else 0, grant_left_ore=grant_left,
+            eligible=bool(programme and offer.subsidy_eligible),
+        )  # fmt: skip
+
+    # The order and its line are written before the budget is locked (with the uncapped
+    # split), so the lock is held only for the postings and the commit.
     at = now()
+    split = split_for(budgets.MAX_AMOUNT_ORE)
     order = OrderRow(
         id=uuid.uuid4(), request_id=row.id, municipality_code=row.municipality_code,
-        school_id=school.id, programme_id=programme.id if programme and split.subsidy_ore else None,
-        payment_method=payment_method, status="reserved", total_ore=split.net_ore,
-        vat_ore=split.vat_ore, subsidy_ore=split.subsidy_ore, own_ore=split.own_ore,
+        school_id=school.id, programme_id=programme_id, payment_method=payment_method,
+        status="reserved", total_ore=split.net_ore, vat_ore=split.vat_ore,
+        subsidy_ore=split.subsidy_ore, own_ore=split.own_ore,
         charge_ore=split.gross_ore if payment_method == "invoice" else split.own_gross_ore,
         ean=settings.ean if payment_method == "invoice" else None,
         approved_by=principal.user_id, created_at=at, updated_at=at,
     )  # fmt: skip
     session.add(order)
     session.flush()  # before its line (no relationships: no insert order)
-    publisher = session.get(PublisherRow, product.publisher_id)
-    session.add(
-        OrderLineRow(
-            id=uuid.uuid4(), order_id=order.id, offer_id=offer.id, product_id=product.id,
-            publisher_id=product.publisher_id,
-            description=f"{product.title} ({offer.licence_type}, {offer.period})"[:300],
-            licence_type=offer.licence_type, period=offer.period, quantity=row.quantity,
-            unit_price_ore=offer.price_ore, net_ore=split.net_ore,
-            vat_percent=offer.vat_percent, vat_ore=split.vat_ore,
-            subsidy_ore=split.subsidy_ore, own_ore=split.own_ore,
-        )
+    line = OrderLineRow(
+        id=uuid.uuid4(), order_id=order.id, offer_id=offer.id, product_id=product.id,
+        publisher_id=product.publisher_id,
+        description=f"{product.title} ({offer.licence_type}, {offer.period})"[:300],
+        licence_type=offer.licence_type, period=offer.period, quantity=row.quantity,
+        unit_price_ore=offer.price_ore, net_ore=split.net_ore,
+        vat_percent=offer.vat_percent, vat_ore=split.vat_ore,
+        subsidy_ore=split.subsidy_ore, own_ore=split.own_ore,
     )  # fmt: skip
+    session.add(line)
+    row.status = "approved"
+    row.decided_by = principal.user_id
+    row.decided_at = at
+    paid_now = payment_method == "invoice"
+    if paid_now:
+        from server.payments.invoice import invoice_number
+
+        order.invoice_number = invoice_number(order.id)
+        order.payment_provider = "invoice"
+        order.payment_reference = order.invoice_number
+        order.payment_status = PaymentStatus.PENDING.value
+        _deliver(session, order, at, lines=[line], request=row, school=school,
+                 school_class=school_class)  # fmt: skip
     session.flush()
+
+    # -- from here the school's accounts are locked until the commit --
+    keys, accounts = _lock_school(session, school.id, programme_id)
+    if keys["own"] not in accounts:
+        session.rollback()
+        raise _insufficient(0, split.net_ore)
+    grant_account = accounts.get(keys.get("grant", ""))
+    grant_left = grant_account.balance_ore if grant_account is not None else 0
+    own_left = accounts[keys["own"]].balance_ore
+    capped = split_for(grant_left)
+    if capped.own_ore > own_left:
+        session.rollback()
+        raise _insufficient(own_left + grant_left, capped.net_ore)
+    if capped != split:  # the grant left caps the subsidy: the order says so
+        split = capped
+        for record in (order, line):
+            record.subsidy_ore, record.own_ore = split.subsidy_ore, split.own_ore
+        order.charge_ore = split.gross_ore if paid_now else split.own_gross_ore
+    if not split.subsidy_ore:
+        order.programme_id = None
     lines = move(keys["own"], keys["reserved_own"], split.own_ore)
     if split.subsidy_ore:
         lines += move(keys["grant"], keys["reserved_grant"], split.subsidy_ore)
@@ -363,21 +397,15 @@ def approve(
     except InsufficientFunds:
         session.rollback()
         raise _insufficient(own_left + grant_left, split.net_ore) from None
-    row.status = "approved"
-    row.decided_by = principal.user_id
-    row.decided_at = at
-    if payment_method == "invoice" or split.own_gross_ore == 0:
-        from server.payments.invoice import invoice_number
-
-        if payment_method == "invoice":
-            order.invoice_number = invoice_number(order.id)
-            order.payment_provider = "invoice"
-            order.payment_reference = order.invoice_number
-            order.payment_status = PaymentStatus.PENDING.value
-        _mark_paid(session, order, at)
-        session.commit()
-        return order
+    if paid_now:
+        _spend(session, order, at, locked=accounts)
+    elif split.own_gross_ore == 0:  # the grant pays it all: nothing to charge a card
+        _spend(session, order, at, locked=accounts)
+        _deliver(session, order, at, lines=[line], request=row, school=school,
+                 school_class=school_class)  # fmt: skip
     session.commit()
+    if order.status == "paid":
+        return order
     return _start_card_payment(session, order, gateway, split)
 
 
@@ -428,21 +456,49 @@ def _order_transactions(session: Session, order_id: uuid.UUID) -> list[LedgerTra
 
 def _mark_paid(session: Session, order: OrderRow, at: datetime) -> None:
     """reserved → spent, licences issued (in the caller's transaction)."""
+    _spend(session, order, at)
+    _deliver(session, order, at)
+
+
+def _spend(
+    session: Session,
+    order: OrderRow,
+    at: datetime,
+    *,
+    locked: dict[str, LedgerAccountRow] | None = None,
+) -> None:
+    """The ledger side of paying: reserved → spent (``locked``: accounts locked already)."""
     keys = _school_keys(order.school_id, order.programme_id)
-    lines = move(keys["reserved_own"], keys["spent_own"], order.own_ore)
+    moves = move(keys["reserved_own"], keys["spent_own"], order.own_ore)
     if order.subsidy_ore:
-        lines += move(keys["reserved_grant"], keys["spent_grant"], order.subsidy_ore)
-    postings.post(session, "spend", lines, order_id=order.id, at=at, memo="paid")
-    request = session.get(PurchaseRequestRow, order.request_id)
-    school = session.get(SchoolRow, order.school_id)
+        moves += move(keys["reserved_grant"], keys["spent_grant"], order.subsidy_ore)
+    postings.post(session, "spend", moves, order_id=order.id, at=at, memo="paid", locked=locked)
+
+
+def _deliver(
+    session: Session,
+    order: OrderRow,
+    at: datetime,
+    *,
+    lines: Sequence[OrderLineRow] | None = None,
+    request: PurchaseRequestRow | None = None,
+    school: SchoolRow | None = None,
+    school_class: SchoolClassRow | None = None,
+) -> None:
+    """The other side: the order is paid and its licences are issued. The keyword arguments
+    are what the caller has at hand already (approve's hot path)."""
+    request = request or session.get(PurchaseRequestRow, order.request_id)
+    school = school or session.get(SchoolRow, order.school_id)
     if request is None or school is None:
         raise LookupError(f"order {order.id} lost its request or school")
-    for line in session.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id)):
+    if lines is None:
+        lines = order_lines(session, order.id)
+    for line in lines:
         licensing.issue(
             session, order_id=order.id, school=school, school_class_id=request.school_class_id,
             grant=licensing.LicenceGrant(line.product_id, line.licence_type, line.period,
                                          line.quantity),
-            at=at,
+            at=at, school_class=school_class,
         )  # fmt: skip
     order.status = "paid"
     order.paid_at = at

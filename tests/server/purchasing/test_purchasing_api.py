@@ -291,3 +291,36 @@ def test_ledger_is_append_only_in_the_database(client: FlaskClient, world: World
         session.rollback()
         assert counts(session) == before
     assert check_ledger(session) == []
+
+
+def test_ledger_rows_cannot_be_changed_through_the_orm(client: FlaskClient, world: World) -> None:
+    from server.ledger.models import LedgerEntryRow
+    from server.ledger.rules import LedgerError
+
+    session = world.session
+    entry = session.scalars(select(LedgerEntryRow)).first()
+    assert entry is not None
+    entry.amount_ore += 1
+    with pytest.raises(LedgerError, match="append-only"):
+        session.flush()
+    session.rollback()
+    session.delete(session.scalars(select(LedgerEntryRow)).first())
+    with pytest.raises(LedgerError, match="append-only"):
+        session.flush()
+    session.rollback()
+    assert check_ledger(session) == []
+
+
+@pytest.mark.parametrize("who", ["teacher", "pupil", "admin"])
+def test_approval_by_the_wrong_role_moves_nothing(
+    client: FlaskClient, world: World, who: str
+) -> None:
+    asked = ask(client, world)
+    before = counts(world.session)
+    response = client.post(
+        f"/api/v1/purchase-requests/{asked['id']}/approve", json={}, headers=world.h(who, "w")
+    )
+    assert response.status_code in {403, 404}, response.get_json()
+    assert counts(world.session) == before
+    still = client.get(f"/api/v1/purchase-requests/{asked['id']}", headers=world.h("leader"))
+    assert still.get_json()["status"] == "pending"
