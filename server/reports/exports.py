@@ -19,7 +19,7 @@ import csv
 import io
 import threading
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -128,13 +128,19 @@ def claim_xlsx(
     return buffer.getvalue()
 
 
-def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes:
-    """The spend-against-budget chart as ``kind`` "svg" or "png"."""
+def spend_chart(
+    points: Sequence[SpendPoint], *, title: str, kind: str, until: date | None = None
+) -> bytes:
+    """The spend-against-budget chart as ``kind`` "svg" or "png", drawn up to ``until``.
+
+    The last known figures are carried on to ``until`` (today, say; at least a day past the
+    last change), so a single day of changes still draws as lines.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib import rc_context
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -147,6 +153,9 @@ def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes
         figure = Figure(figsize=(8, 4.5), dpi=100)
         axes = figure.add_subplot()
         if points:
+            last = points[-1]
+            end = max(until or last.day, last.day + timedelta(days=1))
+            points = [*points, SpendPoint(end, last.budget_ore, last.spent_ore, last.reserved_ore)]
             days: Any = [point.day for point in points]
             axes.step(days, [p.budget_ore / 100 for p in points], where="post", label="Budget")
             axes.step(
@@ -157,8 +166,11 @@ def spend_chart(points: Sequence[SpendPoint], *, title: str, kind: str) -> bytes
                 linestyle="--",
             )
             axes.step(days, [p.spent_ore / 100 for p in points], where="post", label="Brugt")
+            if (end - points[0].day).days <= 14:  # whole days, not hours, on a short span
+                axes.xaxis.set_major_locator(DayLocator())  # type: ignore[no-untyped-call]
             axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%Y"))  # type: ignore[no-untyped-call]
-            axes.legend(loc="upper left")
+            axes.set_ylim(bottom=0, top=max(p.budget_ore for p in points) / 100 * 1.1 or 1)
+            axes.legend(loc="center right")
         else:
             axes.text(0.5, 0.5, "Ingen bevægelser endnu", ha="center", va="center",
                       transform=axes.transAxes)  # fmt: skip

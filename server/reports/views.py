@@ -171,7 +171,12 @@ def subsidy_claim_xlsx(code: str, query: dict[str, Any]) -> Response:
 
 def _chart(code: str, kind: str) -> Response:
     municipality, points = ops.spend_over_time(db.session(), current_principal(), code)
-    body = exports.spend_chart(points, title=f"Forbrug mod budget – {municipality.name}", kind=kind)
+    body = exports.spend_chart(
+        points,
+        title=f"Forbrug mod budget – {municipality.name}",
+        kind=kind,
+        until=datetime.now(COPENHAGEN).date(),
+    )
     response = Response(body, mimetype="image/svg+xml" if kind == "svg" else "image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response
