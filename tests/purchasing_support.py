@@ -11,16 +11,24 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import pytest
+from apiflask import APIFlask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pgcluster import PostgresCluster
+from server import database
+from server.app import create_app
 from server.budgets import operations as budgets
 from server.budgets.models import SubsidyProgrammeRow
 from server.catalogue.models import OfferRow, ProductRow
+from server.extensions import db
 from server.identity.current import principal_for_user
 from server.identity.principal import Principal
 from server.ledger.models import LedgerAccountRow, LedgerEntryRow, LedgerTransactionRow
@@ -227,3 +235,30 @@ def webhook_body(event_id: str, reference: str, status: str, created: int = 1) -
         {"id": event_id, "type": kind, "reference": reference, "status": status, "amount": 1,
          "created": created}
     ).encode()  # fmt: skip
+
+
+# -- a PostgreSQL-only app (concurrency) -----------------------------------------------------
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_app(postgres_cluster: PostgresCluster) -> Iterator[APIFlask]:
+    """The app on a fresh, migrated PostgreSQL database of its own."""
+    name = f"purchasing_{os.getpid()}_{next(_databases)}"
+    postgres_cluster.execute(f"CREATE DATABASE {name}")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SKOLEHYLDE_ENV": "test",
+            "SECRET_KEY": "test-secret-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": postgres_cluster.url(name),
+            "PUBLIC_BASE_URL": "http://skolehylde.test",
+        }
+    )
+    database.upgrade(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    postgres_cluster.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

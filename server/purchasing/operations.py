@@ -586,7 +586,15 @@ def pay(
 
 
 def apply_payment_status(session: Session, order_id: uuid.UUID, status: PaymentStatus) -> str:
-    """Move the order as the provider's status says, forward only; commits. The outcome."""
+    """Move the order as the provider's status says, forward only; commits. The outcome:
+    "applied", "ignored" (stale or no change) or "unknown_payment"."""
+    outcome = _apply(session, order_id, status)
+    session.commit()
+    return outcome
+
+
+def _apply(session: Session, order_id: uuid.UUID, status: PaymentStatus) -> str:
+    """Move the order as the provider's status says, forward only (the caller commits)."""
     order = session.scalar(
         select(OrderRow)
         .where(OrderRow.id == order_id)
@@ -604,7 +612,6 @@ def apply_payment_status(session: Session, order_id: uuid.UUID, status: PaymentS
     }.get(status)
     order.payment_status = status.value if target else order.payment_status
     if target is None or not may_move(order.status, target):
-        session.commit()
         return "ignored"
     if target == "paid":
         _mark_paid(session, order, at)
@@ -612,7 +619,6 @@ def apply_payment_status(session: Session, order_id: uuid.UUID, status: PaymentS
         _release(session, order, at, memo=f"card payment {status.value}")
     else:
         _cancel_paid(session, order, at, memo="refunded at the provider")
-    session.commit()
     return "applied"
 
 
@@ -687,25 +693,21 @@ def handle_webhook(
     order_id = session.scalar(
         select(OrderRow.id).where(OrderRow.payment_reference == event.payment_reference)
     )
-    record = PaymentEventRow(
-        event_id=event.event_id, provider=gateway.name, type=event.type,
-        payment_reference=event.payment_reference, status=event.status.value,
-        outcome="unknown_payment" if order_id is None else "received", created=event.created,
-        received_at=now(),
+    # The event row and what it does are one transaction: a repeat (even a concurrent one,
+    # through the primary key) changes nothing, and a failure stores neither.
+    outcome = _apply(session, order_id, event.status) if order_id else "unknown_payment"
+    session.add(
+        PaymentEventRow(
+            event_id=event.event_id, provider=gateway.name, type=event.type,
+            payment_reference=event.payment_reference, status=event.status.value,
+            outcome=outcome, created=event.created, received_at=now(),
+        )
     )  # fmt: skip
-    session.add(record)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         return WebhookOutcome(event.event_id, "duplicate")
-    if order_id is None:
-        return WebhookOutcome(event.event_id, "unknown_payment")
-    outcome = apply_payment_status(session, order_id, event.status)
-    stored = session.get(PaymentEventRow, event.event_id)
-    if stored is not None:
-        stored.outcome = outcome
-        session.commit()
     return WebhookOutcome(event.event_id, outcome)
 
 

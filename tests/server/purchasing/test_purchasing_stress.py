@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from apiflask import APIFlask
-from purchasing_support import fund_school, make_offer, principal
+from purchasing_support import fund_school, make_offer, pg_app, principal
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from server.purchasing import operations as purchasing
 from server.purchasing.errors import InsufficientBudget
 from server.purchasing.models import OrderRow
 
+__all__ = ["pg_app"]  # the fixture
 ATTEMPTS, ROOM = 50, 20
 PRICE = 1_000  # net øre; 50 % subsidy → 500 grant + 500 own each
 
