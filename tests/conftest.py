@@ -121,23 +121,6 @@ def app(database_url: str) -> Iterator[APIFlask]:
 
 
 @pytest.fixture
-def pg_app(postgres_cluster: PostgresCluster) -> Iterator[APIFlask]:
-    """The app on a fresh, migrated PostgreSQL database of its own (concurrency and long
-    random runs: tests/server/purchasing). It lives here, not in a second ``conftest.py``:
-    with two modules named ``conftest`` on ``sys.path``, ``from conftest import …`` in other
-    test files finds the wrong one."""
-    name = f"purchasing_{os.getpid()}_{next(_counter)}"
-    postgres_cluster.execute(f"CREATE DATABASE {name}")
-    app = create_app(test_config(postgres_cluster.url(name)))
-    database.upgrade(app)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    postgres_cluster.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture
 def client(app: APIFlask) -> FlaskClient:
     return app.test_client()
 
