@@ -39,8 +39,9 @@ class LocalStripeUnavailable(RuntimeError):
 
 
 _CHILD = r"""
-import json, socket, sys
+import json, logging, socket, sys
 from aiohttp import web
+logging.basicConfig(level=logging.INFO)  # localstripe logs each webhook delivery (see .log())
 from localstripe import resources
 resources.Store.dump_to_disk = lambda self: None  # no shared /tmp/localstripe.pickle
 from localstripe.server import app

@@ -14,6 +14,9 @@ Semantics every adapter keeps:
   side stores it on the order and finds the order by it when a webhook arrives.
 * ``parse_webhook`` verifies the signature before it reads anything and raises
   ``InvalidWebhook`` for a bad or missing signature, a stale timestamp or a malformed body.
+* ``RefundResult.status`` is REFUNDED once that refund went through (a card refund, a credit
+  note), PENDING while the provider still processes it, FAILED when it was refused; the
+  payment itself reads REFUNDED from ``retrieve`` only when it is refunded in full.
 * vendor errors never leave an adapter: an unreachable provider is ``PaymentUnavailable``, a
   refused card is ``PaymentDeclined``; anything else the provider refuses is ``PaymentError``.
 """
