@@ -58,6 +58,13 @@ class Conflict(ApiError):
     code = "conflict"
 
 
+class Unprocessable(ApiError):
+    """Input that is well-formed but breaks a rule of the domain (a field named in details)."""
+
+    status_code = 422
+    code = "validation_error"
+
+
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"example": "not_found"})
     message = fields.String(required=True)

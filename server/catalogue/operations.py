@@ -44,18 +44,13 @@ from server.catalogue.models import (
     ReviewRow,
     utc,
 )
-from server.errors import ApiError, Conflict, NotFound
+from server.errors import ApiError, Conflict, NotFound, Unprocessable
 from server.goals.models import GoalRow
 from server.identity.principal import ANONYMOUS, Principal
 from server.organisations.models import MunicipalityRow, PublisherRow
 from server.policy import Tenant, allowed, authorize
 
 PUBLISHER_ACTIONS = domain.ROLE_ACTIONS[ActorRole.PUBLISHER_ADMIN]
-
-
-class Unprocessable(ApiError):
-    status_code = 422
-    code = "validation_error"
 
 
 class PayloadTooLarge(ApiError):

@@ -64,7 +64,7 @@ from server.catalogue.schemas import (
     ReviewDetail,
     ReviewIn,
 )
-from server.errors import ApiError, NotFound
+from server.errors import ApiError, NotFound, Unprocessable
 from server.extensions import db
 from server.identity.current import current_principal, require_principal
 from server.oauth.resource import BEARER_SCHEME, auth_required
@@ -136,7 +136,7 @@ def _json_body() -> object:
         return {}
     parsed = request.get_json(silent=True, force=True)
     if parsed is None:
-        raise ops.Unprocessable(
+        raise Unprocessable(
             "Indholdet skal være JSON.", details={"json": {"$": ["the body is not JSON"]}}
         )
     return parsed
@@ -158,18 +158,18 @@ def _body(schema: Any, content_type: str = "application/json") -> Callable[[F], 
 def _reason() -> str | None:
     body = _json_body()
     if not isinstance(body, dict):
-        raise ops.Unprocessable(
+        raise Unprocessable(
             "Indholdet skal være et JSON-objekt.",
             details={"json": {"$": ["must be a JSON object"]}},
         )
     unknown = sorted(set(body) - {"reason"})
     if unknown:
-        raise ops.Unprocessable(
+        raise Unprocessable(
             "Ukendte felter.", details={"json": {key: ["unknown field"] for key in unknown}}
         )
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise ops.Unprocessable(
+        raise Unprocessable(
             "Begrundelsen skal være tekst.", details={"json": {"reason": ["must be a string"]}}
         )
     return reason
@@ -525,7 +525,7 @@ def _upload() -> tuple[bytes, str]:
     request.max_content_length = limit
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     if upload is None:
-        raise ops.Unprocessable(
+        raise Unprocessable(
             "Send billedet som feltet 'file' i en multipart-formular.",
             details={"files": {"file": ["Missing data for required field."]}},
         )
@@ -723,7 +723,7 @@ def import_products(publisher_id: uuid.UUID, query: dict[str, Any]) -> Any:
         )
     except ImportRejected as rejected:
         problems = rejected.report.problems
-        raise ops.Unprocessable(
+        raise Unprocessable(
             f"Filen har {len(problems)} fejl; intet er importeret.",
             code="import_invalid",
             details={

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError, Conflict, NotFound
+from server.errors import ApiError, Conflict, NotFound, Unprocessable
 from server.identity import audit, badges
 from server.identity.models import AuditEventRow, BadgeRow
 from server.identity.principal import Principal
@@ -50,11 +50,6 @@ from server.organisations.validation import (
 from server.policy import Forbidden, Tenant, allowed, authorize
 
 LAST_GRADE, LAST_GRADE_WITH_TENTH = 9, 10
-
-
-class Unprocessable(ApiError):
-    status_code = 422
-    code = "validation_error"
 
 
 class PayloadTooLarge(ApiError):

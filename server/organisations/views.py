@@ -15,6 +15,7 @@ from apiflask import APIBlueprint, APIFlask
 from apiflask.schemas import FileSchema
 from flask import Response, request
 
+from server.errors import Unprocessable
 from server.extensions import db
 from server.identity import badge_sheet
 from server.identity.current import require_principal
@@ -288,7 +289,7 @@ def _roster_upload() -> bytes:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ops.Unprocessable(
+            raise Unprocessable(
                 "Send the CSV as the form field 'file', or as the body with Content-Type text/csv.",
                 details={"files": {"file": ["Missing data for required field."]}},
             )

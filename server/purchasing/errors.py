@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from server.errors import ApiError
-
-
-class Unprocessable(ApiError):
-    status_code = 422
-    code = "validation_error"
+from server.errors import ApiError, Unprocessable
 
 
 class InsufficientBudget(ApiError):
